@@ -1,0 +1,27 @@
+# Every install step lives here: a fresh machine needs only python3 (3.11+) and make.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup serve test bench clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+serve: $(STAMP)  ## the main job: run the sandbox on http://127.0.0.1:8787
+	$(BIN)/simulator serve $(ARGS)
+
+test: $(STAMP)  ## the test suite, on both cores
+	$(BIN)/python -m pytest -n 2 $(ARGS)
+
+bench: $(STAMP)
+	$(BIN)/python bench/omnisend_v3_contacts.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

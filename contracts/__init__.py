@@ -1,0 +1,3 @@
+"""JSON Schemas of the requests and responses the sandbox speaks, one folder per surface.
+
+Installed as `simulator.contracts`; read with `simulator.schemas`."""

@@ -1,0 +1,98 @@
+"""The one Flask app: every surface mounted under its prefix, with the shared request pipeline.
+
+Pipeline for every request: take the sandbox lock (one in-memory model, many server threads) ->
+run what wall time made due (real clock) -> the surface admits the request (auth, rate limit) ->
+the view -> the surface decorates the response -> the journal records it. Errors anywhere become
+the surface's vendor body; nothing escapes as a bare 500."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
+
+from simulator.core.timefmt import iso
+from simulator.errors import DomainError, NotFound, TooLarge
+
+log = logging.getLogger("simulator")
+
+
+class HttpStatusError(DomainError):
+    """A werkzeug-level refusal (405, a bad request line...) to be said in the surface's words."""
+
+    def __init__(self, status: int, detail: str = ""):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def create_app(sandbox, surfaces) -> Flask:
+    app = Flask("simulator")
+    app.json.sort_keys = False
+    app.json.compact = True
+    app.url_map.strict_slashes = False
+    app.config["MAX_CONTENT_LENGTH"] = None  # checked per request against the live setting
+    for surface in surfaces:
+        app.register_blueprint(surface.blueprint, url_prefix=surface.prefix)
+
+    by_prefix = sorted(surfaces, key=lambda s: -len(s.prefix))
+
+    def surface_of(path: str):
+        for surface in by_prefix:
+            if path == surface.prefix or path.startswith(surface.prefix + "/"):
+                return surface
+        return None
+
+    @app.before_request
+    def admit():
+        g.surface = surface_of(request.path)
+        g.account = None
+        sandbox.clock.catch_up()
+        if g.surface is not None:
+            g.account = g.surface.admit(sandbox, request)
+
+    @app.after_request
+    def finish(response: Response):
+        surface = getattr(g, "surface", None)
+        if surface is not None:
+            surface.decorate(sandbox, response)
+            if surface.vendor != "sim":
+                sandbox.journal.record(time=iso(sandbox.clock.now()), vendor=surface.vendor,
+                                       method=request.method, path=request.path,
+                                       query=request.query_string.decode("latin-1"),
+                                       status=response.status_code, account=g.account)
+        return response
+
+    @app.errorhandler(Exception)
+    def render(error: Exception):
+        surface = getattr(g, "surface", None) or surface_of(request.path)
+        if surface is None:  # outside every surface: werkzeug's own answer
+            return error if isinstance(error, HTTPException) else Response("internal error", 500)
+        error = _as_domain_error(error)
+        if not isinstance(error, DomainError):
+            log.exception("unexpected error on %s %s", request.method, request.path)
+        return surface.render_error(sandbox, error)
+
+    return app
+
+
+def _as_domain_error(error: Exception) -> Exception:
+    if isinstance(error, RequestEntityTooLarge):
+        return TooLarge(0)
+    if isinstance(error, RouteNotFound):
+        return NotFound("route", request.path)
+    if isinstance(error, HTTPException):
+        return HttpStatusError(error.code or 500, error.description or "")
+    return error
+
+
+class LockedApp:
+    """WSGI wrapper that runs each request under the sandbox lock; the body is already built."""
+
+    def __init__(self, app: Flask, lock):
+        self.app = app
+        self.lock = lock
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            return list(self.app.wsgi_app(environ, start_response))

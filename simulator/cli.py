@@ -1,0 +1,72 @@
+"""`simulator` command line: `simulator serve` runs the sandbox on a port."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from simulator.core.keys import KeysFileError
+from simulator.core.timefmt import iso, parse_instant
+
+
+def _instant(value: str) -> str:
+    try:
+        parse_instant(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {value!r}") from None
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="simulator", description="Flow Sandbox: Omnisend and Klaviyo, locally.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve every vendor surface on one port")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
+    serve.add_argument("--port", type=int, default=8787)
+    serve.add_argument("--seed", type=int, default=0, help="seed for ids and every random choice")
+    serve.add_argument("--clock", choices=("real", "frozen"), default="real")
+    serve.add_argument("--start", type=_instant, help="ISO-8601 start time of the clock (default: now)")
+    serve.add_argument("--keys", help="YAML file listing the only valid keys (and their scopes)")
+    serve.add_argument("--admin-token", help="admit /_sim calls from other hosts that carry this bearer token")
+    serve.add_argument("--threads", type=int, default=8)
+    return parser
+
+
+def serve(args) -> int:
+    from simulator.sandbox import Sandbox
+    from simulator.server import LiveServer
+    try:
+        sandbox = Sandbox(seed=args.seed, start=args.start, clock=args.clock, keys=args.keys,
+                          admin_token=args.admin_token)
+    except KeysFileError as exc:
+        print(f"simulator: {exc}", file=sys.stderr)
+        return 2
+    try:
+        server = LiveServer(sandbox, args.host, args.port, args.threads)
+    except OSError as exc:
+        print(f"simulator: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    print(f"Flow Sandbox on {server.url}  (seed {args.seed}, clock {args.clock} at {iso(sandbox.clock.now())})")
+    for name, url in server.base_urls().items():
+        print(f"  {name:<15} {url}")
+    for vendor, key in sandbox.test_keys().items():
+        print(f"  {vendor} test key: {key}")
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(f"  warning: bound to {args.host}; the control API still answers loopback only"
+              + ("" if args.admin_token else " (no --admin-token given)"))
+    sys.stdout.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""The control API under `/_sim`: test tooling, never vendor behaviour.
+
+Reachable from loopback only, unless the server was started with an admin token, in which case a
+request carrying `Authorization: Bearer <token>` is admitted from anywhere."""
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from flask import Blueprint, Request, Response, g, jsonify, request
+
+from simulator.core.clock import MODES
+from simulator.core.timefmt import iso, parse_instant
+from simulator.errors import DomainError, Forbidden, Invalid, MalformedBody, NotFound, Problem
+from simulator.http import read_json
+
+blueprint = Blueprint("sim", __name__)
+
+
+class ControlSurface:
+    name = "sim"
+    vendor = "sim"
+    prefix = "/_sim"
+    blueprint = blueprint
+
+    def admit(self, sandbox, request: Request) -> str | None:
+        g.sandbox = sandbox
+        token = sandbox.admin_token
+        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+        if token and offered and hmac.compare_digest(offered, token):
+            return None
+        if not _is_loopback(request.remote_addr):
+            raise Forbidden("the control API answers loopback only (start the server with --admin-token)")
+        return None
+
+    def decorate(self, sandbox, response: Response) -> None:
+        response.headers["Cache-Control"] = "no-store"
+
+    def render_error(self, sandbox, error: Exception) -> Response:
+        status = error.status if isinstance(error, DomainError) else 500
+        if isinstance(error, Invalid):
+            detail = "; ".join(f"{p.path}: {p.detail or p.kind}" for p in error.problems)
+        elif isinstance(error, NotFound):
+            detail = f"no such {error.resource}"
+        else:
+            detail = getattr(error, "detail", None) or ("internal error" if status == 500 else "bad request")
+        response = jsonify({"error": detail, "status": status})
+        response.status_code = status
+        return response
+
+
+def _is_loopback(address: str | None) -> bool:
+    try:
+        return ipaddress.ip_address(address or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _sandbox():
+    return g.sandbox
+
+
+def _clock_json():
+    clock = _sandbox().clock
+    return {"now": iso(clock.now()), "mode": clock.mode}
+
+
+@blueprint.post("/reset")
+def reset():
+    _sandbox().reset()
+    return jsonify({"reset": True, **_clock_json()})
+
+
+@blueprint.get("/clock")
+def get_clock():
+    return jsonify(_clock_json())
+
+
+@blueprint.post("/clock")
+def move_clock():
+    data = read_json(request, _sandbox().settings.max_body_bytes)
+    if not isinstance(data, dict) or len(data.keys() & {"advance_seconds", "to", "mode"}) != 1 or len(data) != 1:
+        raise Invalid([Problem("", "invalid", detail='give exactly one of "advance_seconds", "to", "mode"')])
+    clock = _sandbox().clock
+    if "advance_seconds" in data:
+        seconds = data["advance_seconds"]
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+            raise Invalid([Problem("advance_seconds", "invalid", detail="a number of seconds, 0 or more")])
+        clock.advance(seconds=seconds)
+    elif "to" in data:
+        try:
+            target = parse_instant(data["to"])
+        except (TypeError, ValueError):
+            raise Invalid([Problem("to", "invalid", detail="an ISO-8601 instant")]) from None
+        if target < clock.now():
+            raise Invalid([Problem("to", "invalid", detail="the clock only moves forward")])
+        clock.advance_to(target)
+    else:
+        if data["mode"] not in MODES:
+            raise Invalid([Problem("mode", "invalid", detail="frozen or real")])
+        clock.set_mode(data["mode"])
+    return jsonify(_clock_json())
+
+
+@blueprint.get("/journal")
+def journal():
+    status = request.args.get("status")
+    if status is not None and not status.isdigit():
+        raise Invalid([Problem("status", "invalid", detail="an HTTP status code")])
+    entries = _sandbox().journal.entries(vendor=request.args.get("vendor"), path=request.args.get("path"),
+                                         status=int(status) if status else None)
+    return jsonify({"requests": entries})
+
+
+@blueprint.get("/outbox")
+def outbox():
+    return jsonify({"messages": _sandbox().outbox(vendor=request.args.get("vendor"),
+                                                  recipient=request.args.get("recipient"),
+                                                  workflow_id=request.args.get("workflow_id"))})
+
+
+@blueprint.get("/accounts")
+def accounts():
+    return jsonify({"accounts": _sandbox().accounts()})
+
+
+@blueprint.get("/settings")
+def get_settings():
+    return jsonify(_sandbox().settings.to_json())
+
+
+@blueprint.post("/settings")
+def change_settings():
+    data = read_json(request, _sandbox().settings.max_body_bytes)
+    if not isinstance(data, dict):
+        raise MalformedBody("a JSON object of setting names to values")
+    problems = _sandbox().settings.update(data)
+    if problems:
+        raise Invalid([Problem("", "invalid", detail=p) for p in problems])
+    return jsonify(_sandbox().settings.to_json())

@@ -1,0 +1,1 @@
+"""Vendor-neutral machinery every surface shares: time, scheduling, rate limits, ids, journal, outbox, keys."""

@@ -1,0 +1,98 @@
+"""The sandbox clock: the one place that reads wall time.
+
+Everything else asks this clock for `now()`, so delays, rate-limit windows and timestamps all move
+together when a test advances it. Two modes:
+
+* ``frozen``: time stands still until ``advance``/``advance_to`` moves it.
+* ``real``: time follows the wall clock (plus any amount it was advanced by).
+
+The wall clock is read through ``datetime.datetime.now`` at call time, so freezegun's patching is
+honoured: under ``freeze_time`` a ``real`` clock follows the frozen wall time.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from typing import TYPE_CHECKING
+
+from simulator.core.timefmt import parse_instant
+
+if TYPE_CHECKING:
+    from simulator.core.scheduler import Scheduler
+
+UTC = _dt.timezone.utc
+MODES = ("frozen", "real")
+
+
+def wall_now() -> _dt.datetime:
+    """Wall time, whole seconds are not forced; only this module may call it."""
+    return _dt.datetime.now(UTC)
+
+
+class Clock:
+    """Virtual clock shared by one sandbox. Advancing it runs whatever falls due, in order."""
+
+    def __init__(self, start: str | _dt.datetime | None = None, mode: str = "frozen",
+                 lock: threading.RLock | None = None):
+        if mode not in MODES:
+            raise ValueError(f"clock mode must be one of {MODES}, not {mode!r}")
+        start_at = parse_instant(start) if start is not None else wall_now().replace(microsecond=0)
+        self.lock = lock or threading.RLock()
+        self._mode = mode
+        self._frozen = start_at
+        self._offset = start_at - wall_now()
+        self._pinned: _dt.datetime | None = None
+        self.scheduler: Scheduler | None = None
+
+    @property
+    def mode(self) -> str:
+        return self._mode
+
+    def now(self) -> _dt.datetime:
+        if self._pinned is not None:
+            return self._pinned
+        if self._mode == "frozen":
+            return self._frozen
+        return wall_now() + self._offset
+
+    def set_mode(self, mode: str) -> None:
+        """Switch mode without a jump in time."""
+        if mode not in MODES:
+            raise ValueError(f"clock mode must be one of {MODES}, not {mode!r}")
+        with self.lock:
+            current = self.now()
+            self._mode = mode
+            self._move_to(current)
+
+    def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0,
+                seconds: float = 0, weeks: float = 0) -> _dt.datetime:
+        delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds, weeks=weeks)
+        if delta < _dt.timedelta(0):
+            raise ValueError("the clock only moves forward")
+        with self.lock:
+            return self.advance_to(self.now() + delta)
+
+    def advance_to(self, target: str | _dt.datetime) -> _dt.datetime:
+        """Move to ``target``, running every job due on the way at its own due time."""
+        target = parse_instant(target)
+        with self.lock:
+            if target < self.now():
+                raise ValueError("the clock only moves forward")
+            if self.scheduler is not None:
+                self.scheduler.run_until(target)
+            self._move_to(target)
+            return self.now()
+
+    def catch_up(self) -> None:
+        """In real mode, run the jobs that wall time has made due since the last look."""
+        if self.scheduler is not None and self._mode == "real":
+            with self.lock:
+                self.scheduler.run_until(self.now())
+
+    def pin(self, at: _dt.datetime | None) -> None:
+        """Hold `now()` at a job's due time while the job runs (used by the scheduler)."""
+        self._pinned = at
+
+    def _move_to(self, target: _dt.datetime) -> None:
+        self._frozen = target
+        self._offset = target - wall_now()

@@ -1,0 +1,42 @@
+"""The outbox: every message an automation or flow sends lands here instead of a real inbox."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Message:
+    id: str
+    vendor: str
+    account: str
+    channel: str  # email | sms | push
+    recipient: str
+    workflow_id: str
+    workflow_name: str
+    step_id: str
+    subject: str | None
+    sent_at: str
+    engagement: list[dict] = field(default_factory=list)  # opens and clicks recorded on it
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+class Outbox:
+    def __init__(self):
+        self._messages: list[Message] = []
+
+    def add(self, message: Message) -> Message:
+        self._messages.append(message)
+        return message
+
+    def clear(self) -> None:
+        self._messages.clear()
+
+    def messages(self, vendor: str | None = None, recipient: str | None = None,
+                 workflow_id: str | None = None, account: str | None = None) -> list[Message]:
+        return [m for m in self._messages
+                if (vendor is None or m.vendor == vendor)
+                and (recipient is None or m.recipient == recipient)
+                and (workflow_id is None or m.workflow_id == workflow_id)
+                and (account is None or m.account == account)]

@@ -1,0 +1,93 @@
+"""Rate limiting on the virtual clock, per account and bucket.
+
+Two window kinds, because the vendors use both: a *fixed* window counts requests in calendar-aligned
+periods (all requests in 10:00:00-10:00:59 share one budget); a *sliding* window counts the requests
+of the last `period` seconds. A rejected request does not spend budget.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections import deque
+from dataclasses import dataclass
+
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    limit: int
+    remaining: int
+    reset_seconds: int  # whole seconds until budget frees up (end of period, or oldest hit expiring)
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, self.reset_seconds)
+
+
+@dataclass(frozen=True)
+class Window:
+    limit: int
+    period_seconds: int
+    kind: str = "fixed"  # or "sliding"
+
+    def __post_init__(self):
+        if self.kind not in ("fixed", "sliding"):
+            raise ValueError(f"window kind must be fixed or sliding, not {self.kind!r}")
+        if self.limit < 1 or self.period_seconds < 1:
+            raise ValueError("a window needs a positive limit and period")
+
+
+def _seconds(moment: _dt.datetime) -> float:
+    return (moment - _EPOCH).total_seconds()
+
+
+class RateLimiter:
+    """Budgets keyed by (account, bucket); each bucket may have several windows, all must allow."""
+
+    def __init__(self):
+        self._fixed: dict[tuple, tuple[float, int]] = {}
+        self._sliding: dict[tuple, deque] = {}
+
+    def reset(self) -> None:
+        self._fixed.clear()
+        self._sliding.clear()
+
+    def hit(self, key: tuple, windows: tuple[Window, ...], now: _dt.datetime) -> Decision:
+        """Spend one request against every window of `key`, or none if any window is full.
+
+        The returned decision describes the tightest window (fewest remaining)."""
+        t = _seconds(now)
+        looks = [self._look(key, w, t) for w in windows]
+        allowed = all(remaining > 0 for remaining, _ in looks)
+        if allowed:
+            for w in windows:
+                self._spend(key, w, t)
+            looks = [(remaining - 1, reset) for remaining, reset in looks]
+        index = min(range(len(windows)), key=lambda i: (looks[i][0], -looks[i][1]))
+        remaining, reset = looks[index]
+        return Decision(allowed, windows[index].limit, max(0, remaining), reset)
+
+    def _look(self, key, w: Window, t: float) -> tuple[int, int]:
+        if w.kind == "fixed":
+            start = math.floor(t / w.period_seconds) * w.period_seconds
+            seen_start, count = self._fixed.get((key, w), (start, 0))
+            if seen_start != start:
+                count = 0
+            return w.limit - count, max(1, math.ceil(start + w.period_seconds - t))
+        hits = self._sliding.get((key, w))
+        if hits is None:
+            return w.limit, w.period_seconds
+        while hits and hits[0] <= t - w.period_seconds:
+            hits.popleft()
+        oldest = hits[0] if hits else t
+        return w.limit - len(hits), max(1, math.ceil(oldest + w.period_seconds - t))
+
+    def _spend(self, key, w: Window, t: float) -> None:
+        if w.kind == "fixed":
+            start = math.floor(t / w.period_seconds) * w.period_seconds
+            seen_start, count = self._fixed.get((key, w), (start, 0))
+            self._fixed[(key, w)] = (start, (count if seen_start == start else 0) + 1)
+        else:
+            self._sliding.setdefault((key, w), deque()).append(t)

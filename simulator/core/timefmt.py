@@ -1,0 +1,27 @@
+"""ISO-8601 parsing and the one output format (UTC, whole seconds, trailing Z) both vendors use."""
+from __future__ import annotations
+
+import datetime as _dt
+
+UTC = _dt.timezone.utc
+
+
+def parse_instant(value: str | _dt.datetime) -> _dt.datetime:
+    """Parse an ISO-8601 instant; a naive value is taken as UTC. Raises ValueError when malformed."""
+    if isinstance(value, _dt.datetime):
+        moment = value
+    else:
+        if not isinstance(value, str) or not value:
+            raise ValueError(f"not an ISO-8601 instant: {value!r}")
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = _dt.datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def iso(moment: _dt.datetime) -> str:
+    """`2026-11-01T10:00:00Z`: the shape both vendors print."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

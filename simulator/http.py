@@ -1,0 +1,51 @@
+"""Reading request bodies the same strict way on every surface.
+
+A body is accepted only as JSON text in UTF-8 under a JSON content type; anything else becomes a
+`MalformedBody` or `TooLarge` error that each surface renders in its vendor's shape."""
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from simulator.errors import MalformedBody, TooLarge
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def is_json_type(mimetype: str) -> bool:
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def read_json(request: Request, limit: int):
+    """The parsed body. Raises TooLarge past `limit` bytes, MalformedBody for anything not JSON."""
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(limit)
+    if not is_json_type(request.mimetype):
+        raise MalformedBody(f"Content-Type must be application/json, not {request.mimetype or 'absent'}", 415)
+    try:
+        raw = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        raise TooLarge(limit) from None
+    if len(raw) > limit:
+        raise TooLarge(limit)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedBody(f"body is not valid UTF-8 (byte {exc.start})") from None
+    try:
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedBody(f"invalid JSON: {str(exc)[:200]}") from None
+    if _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedBody("invalid JSON: a string holds an unpaired UTF-16 surrogate") from None
+    return value

@@ -1,0 +1,52 @@
+"""An Omnisend brand's whole state, and the activity feed the automation engine will read."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from simulator.core.ids import IdFactory
+from simulator.core.timefmt import iso
+
+
+@dataclass
+class ContactEvent:
+    """Something a contact did, as the automation engine sees it (name + origin + properties)."""
+    id: str
+    contact_id: str
+    name: str
+    origin: str  # "api" for API-sent events; v3 carts/orders/custom events say which (see docs)
+    properties: dict
+    at: _dt.datetime
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "contactID": self.contact_id, "eventName": self.name, "origin": self.origin,
+                "properties": self.properties, "eventTime": iso(self.at)}
+
+
+@dataclass
+class Brand:
+    id: str
+    ids: IdFactory
+    created_at: _dt.datetime
+    stores: dict[str, Any] = field(default_factory=dict)  # resource name -> its store, made on first use
+    activity: list[ContactEvent] = field(default_factory=list)
+    listeners: list[Callable[["Brand", ContactEvent], None]] = field(default_factory=list)
+
+    def store(self, name: str, factory: Callable[["Brand"], Any]) -> Any:
+        """The brand's store for one resource, created on first use (keeps resources independent)."""
+        found = self.stores.get(name)
+        if found is None:
+            found = self.stores[name] = factory(self)
+        return found
+
+    def record_event(self, contact_id: str, name: str, origin: str, properties: dict,
+                     at: _dt.datetime) -> ContactEvent:
+        event = ContactEvent(self.ids.next("activity", "uuid"), contact_id, name, origin, properties, at)
+        self.activity.append(event)
+        for listener in self.listeners:
+            listener(self, event)
+        return event
+
+    def events_of(self, contact_id: str) -> list[ContactEvent]:
+        return [e for e in self.activity if e.contact_id == contact_id]

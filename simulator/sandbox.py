@@ -1,0 +1,97 @@
+"""`Sandbox`: one simulated world (clock, accounts, journal, outbox) and the app that serves it.
+
+The same object serves real HTTP (`simulator serve` hands `sandbox.wsgi` to the server) and
+in-process calls (`sandbox.client(...)` is an httpx client whose transport calls `sandbox.wsgi`)."""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import threading
+from pathlib import Path
+
+import httpx
+
+from simulator.app import LockedApp, create_app
+from simulator.core.clock import Clock
+from simulator.core.ids import IdFactory
+from simulator.core.journal import Journal
+from simulator.core.keys import Credential, Keyring
+from simulator.core.outbox import Outbox
+from simulator.core.ratelimit import RateLimiter
+from simulator.core.scheduler import Scheduler
+from simulator.omnisend.brand import Brand
+from simulator.settings import Settings
+
+IN_PROCESS_HOST = "http://sandbox.local"
+
+
+class Sandbox:
+    def __init__(self, seed: int = 0, start: str | _dt.datetime | None = None, clock: str = "frozen",
+                 keys: str | Path | Keyring | None = None, settings: Settings | None = None,
+                 admin_token: str | None = None):
+        self.seed = seed
+        self.lock = threading.RLock()
+        self.clock = Clock(start, clock, self.lock)
+        self.scheduler = Scheduler(self.clock)
+        self.keyring = keys if isinstance(keys, Keyring) else (Keyring.from_file(keys) if keys else Keyring())
+        self.settings = settings or Settings()
+        self.admin_token = admin_token
+        self.journal = Journal(self.settings.journal_limit)
+        self.messages = Outbox()
+        self.limiter = RateLimiter()
+        self._brands: dict[str, Brand] = {}
+        from simulator.surfaces import all_surfaces  # the surfaces import the model, not the reverse
+        self.app = create_app(self, all_surfaces())
+        self.wsgi = LockedApp(self.app, self.lock)
+
+    # -- accounts --------------------------------------------------------------------------
+
+    def omnisend_brand(self, brand_id: str) -> Brand:
+        """The brand's state, created empty on first use."""
+        brand = self._brands.get(brand_id)
+        if brand is None:
+            brand = self._brands[brand_id] = self._new_brand(brand_id)
+        return brand
+
+    def _new_brand(self, brand_id: str) -> Brand:
+        return Brand(brand_id, IdFactory(self.seed, f"omnisend:{brand_id}"), self.clock.now())
+
+    def accounts(self) -> list[dict]:
+        return [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),
+                 "contacts": len(b.stores["contacts"]) if "contacts" in b.stores else 0}
+                for b in sorted(self._brands.values(), key=lambda b: b.id)]
+
+    def test_keys(self) -> dict[str, str]:
+        """Ready-to-use keys: the first listed per vendor in closed mode, else ones made from the seed."""
+        listed = self.keyring.credentials("omnisend")
+        if listed:
+            return {"omnisend": listed[0].key}
+        digest = hashlib.blake2b(f"flow-sandbox|{self.seed}|omnisend".encode(), digest_size=20).hexdigest()
+        return {"omnisend": f"{digest[:24]}-{digest[24:40]}"}
+
+    def credential(self, vendor: str, key: str | None) -> Credential | None:
+        return self.keyring.omnisend(key) if vendor == "omnisend" else None
+
+    # -- in-process use --------------------------------------------------------------------
+
+    def client(self, surface: str = "omnisend-v3", key: str | None = None, **kwargs) -> httpx.Client:
+        """An httpx client on `surface` ("omnisend-v3" or "sim") going through WSGI, no socket."""
+        base = {"omnisend-v3": "/omnisend/v3", "sim": "/_sim"}[surface]
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if surface == "omnisend-v3":
+            headers.setdefault("X-API-KEY", key or self.test_keys()["omnisend"])
+        return httpx.Client(transport=httpx.WSGITransport(app=self.wsgi), base_url=IN_PROCESS_HOST + base,
+                            headers=headers, **kwargs)
+
+    def outbox(self, **filters) -> list[dict]:
+        return [m.to_json() for m in self.messages.messages(**filters)]
+
+    def reset(self) -> None:
+        """Empty every account; keys, settings and the clock stay."""
+        with self.lock:
+            for brand_id in list(self._brands):
+                self._brands[brand_id] = self._new_brand(brand_id)
+            self.scheduler.clear()
+            self.limiter.reset()
+            self.journal.clear()
+            self.messages.clear()

@@ -1,0 +1,171 @@
+"""Loads the contracts (`contracts/<surface>/<operationId>.json`) and checks bodies against them.
+
+A contract file holds one operation: `operation` (method, path, success status), `request` (a JSON
+Schema of the body, absent when the operation takes none) and `responses` (a schema per status).
+`_error.json` in the same folder is the schema of every error body of that surface.
+
+Requests are checked twice over: a compiled `fastjsonschema` validator answers the common case (a
+valid body) in microseconds; only when it fails does `jsonschema` walk the body to name every
+problem at once, which is what the vendors report."""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import fastjsonschema
+import jsonschema
+
+from simulator.errors import Invalid, Problem
+
+_FORMATS = jsonschema.Draft7Validator.FORMAT_CHECKER
+
+
+@dataclass
+class Contract:
+    surface: str
+    operation_id: str
+    method: str
+    path: str
+    status: int
+    document: dict
+
+    @property
+    def request_schema(self) -> dict | None:
+        return self.document.get("request")
+
+    def check_request(self, body) -> None:
+        """Raise `Invalid` naming every problem of `body`, or return when it conforms."""
+        if self.request_schema is None:
+            return
+        try:
+            _compiled(self.surface, self.operation_id)(body)
+            return
+        except fastjsonschema.JsonSchemaException as fast_error:
+            problems = problems_of(self.request_schema, body)
+            if not problems:  # the two validators disagree on a format: report what the fast one saw
+                problems = [Problem(_fast_path(fast_error), "invalid", detail=fast_error.message)]
+            raise Invalid(problems) from None
+
+    def response_errors(self, status: int, body) -> list[str]:
+        """Messages for each way `body` breaks this operation's schema for `status` (tests use it)."""
+        schemas = self.document.get("responses", {})
+        schema = schemas.get(str(status))
+        if schema is None and status >= 400:
+            schema = load_error_schema(self.surface)
+        if schema is None:
+            return [f"{self.method} {self.path}: no response schema for status {status}"]
+        validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+        return [f"{_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
+
+    def matches(self, method: str, path: str) -> bool:
+        return method == self.method and _template(self.path).fullmatch(path) is not None
+
+
+def problems_of(schema: dict, body) -> list[Problem]:
+    """Every problem jsonschema finds in `body`, as domain problems, in document order."""
+    validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+    problems: list[Problem] = []
+    for error in sorted(validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
+        problems.extend(_to_problems(error))
+    return problems
+
+
+def _to_problems(error: jsonschema.ValidationError) -> list[Problem]:
+    where = _path(error.absolute_path)
+    kind = error.validator
+    if kind == "required":
+        missing = re.match(r"'(.+)' is a required property", error.message)
+        name = missing.group(1) if missing else "?"
+        return [Problem(_join(where, name), "required")]
+    if kind == "additionalProperties":
+        extras = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return [Problem(_join(where, name), "unknown") for name in extras]
+    if kind == "type":
+        return [Problem(where, "type", expected=error.validator_value, got=_json_type(error.instance))]
+    if kind == "enum":
+        return [Problem(where, "enum", expected=error.validator_value, got=error.instance)]
+    if kind == "format":
+        return [Problem(where, "format", expected=error.validator_value, got=error.instance)]
+    if kind in ("minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems",
+                "exclusiveMinimum", "exclusiveMaximum"):
+        return [Problem(where, "range", expected=(kind, error.validator_value), got=error.instance)]
+    if kind in ("anyOf", "oneOf") and error.context:
+        return [Problem(where, "invalid", detail=error.message)]
+    return [Problem(where, "invalid", detail=error.message)]
+
+
+def _join(base: str, name: str) -> str:
+    return f"{base}.{name}" if base else name
+
+
+def _path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _fast_path(error: fastjsonschema.JsonSchemaException) -> str:
+    name = getattr(error, "name", "data") or "data"
+    return name.removeprefix("data").lstrip(".").replace("}", "]").replace("{", "[")
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+@cache
+def _template(path: str) -> re.Pattern:
+    return re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "/?")
+
+
+@cache
+def load_surface(surface: str) -> dict[str, Contract]:
+    """Every contract of `surface`, keyed by operationId."""
+    folder = resources.files("simulator.contracts").joinpath(surface)
+    contracts = {}
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".json") or entry.name.startswith("_"):
+            continue
+        document = json.loads(entry.read_text())
+        op = document["operation"]
+        contracts[op["operationId"]] = Contract(surface, op["operationId"], op["method"], op["path"],
+                                                op["status"], document)
+    return contracts
+
+
+@cache
+def load_error_schema(surface: str) -> dict:
+    return json.loads(resources.files("simulator.contracts").joinpath(surface, "_error.json").read_text())
+
+
+def contract(surface: str, operation_id: str) -> Contract:
+    return load_surface(surface)[operation_id]
+
+
+def find(surface: str, method: str, path: str) -> Contract | None:
+    """The contract whose method and path template match a request path relative to the surface."""
+    for candidate in load_surface(surface).values():
+        if candidate.matches(method, path):
+            return candidate
+    return None
+
+
+@cache
+def _compiled(surface: str, operation_id: str):
+    return fastjsonschema.compile(contract(surface, operation_id).request_schema)

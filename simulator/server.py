@@ -1,0 +1,47 @@
+"""Serving a sandbox over real HTTP with waitress.
+
+waitress is a production-grade pure-Python WSGI server that runs one process with a pool of
+threads: exactly the shape an in-memory sandbox needs (a pre-forking server such as gunicorn would
+split the state across processes). It starts in milliseconds and runs the same on every OS."""
+from __future__ import annotations
+
+import threading
+
+from waitress.server import create_server
+
+from simulator.sandbox import Sandbox
+
+
+class LiveServer:
+    """A sandbox served on a port (0 picks a free one), in the foreground or on a background thread."""
+
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+        self.sandbox = sandbox
+        self._server = create_server(sandbox.wsgi, host=host, port=port, threads=threads,
+                                     ident="flow-sandbox", clear_untrusted_proxy_headers=True)
+        self.host = host
+        self.port = self._server.effective_port
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def base_urls(self) -> dict[str, str]:
+        return {"omnisend-v3": f"{self.url}/omnisend/v3", "omnisend-api": f"{self.url}/omnisend/api",
+                "klaviyo-api": f"{self.url}/klaviyo/api", "klaviyo-client": f"{self.url}/klaviyo/client",
+                "control": f"{self.url}/_sim"}
+
+    def serve_forever(self) -> None:
+        self._server.run()
+
+    def start(self) -> "LiveServer":
+        self._thread = threading.Thread(target=self._server.run, name="flow-sandbox", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

@@ -1,0 +1,48 @@
+"""Behaviour switches for what the vendors leave undocumented.
+
+Each default is the sandbox's best reading of the evidence; docs/ names the evidence for each. They
+can be changed per sandbox (`Sandbox(settings=...)`) or at run time through `POST /_sim/settings`."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass
+class Settings:
+    # Omnisend v3
+    v3_error_status_code: bool = True  # put "statusCode" in v3 error bodies
+    v3_contact_exists: str = "upsert"  # POST /contacts with a known identifier: "upsert" | "reject"
+    v3_reject_unknown_fields: bool = True  # a body field the spec does not name -> 400
+    v3_rate_limit: int = 400  # requests per brand per window
+    v3_rate_window_seconds: int = 60
+    v3_rate_window_kind: str = "fixed"  # "fixed" | "sliding"
+    v3_batch_start_seconds: int = 1  # a batch moves pending -> inProgress this long after creation
+    v3_batch_item_seconds: float = 0.1  # and spends this long on each item
+    v3_batch_retention_days: int = 7  # batches older than this drop out of lists and gets
+    # Every surface
+    max_body_bytes: int = 2 * 1024 * 1024
+    journal_limit: int = 50_000
+
+    def update(self, changes: dict) -> list[str]:
+        """Apply `changes`; return the problems (unknown names, wrong types) and apply nothing if any."""
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        problems = []
+        for name, value in changes.items():
+            if name not in fields:
+                problems.append(f"unknown setting {name!r}")
+                continue
+            current = getattr(self, name)
+            if type(value) is not type(current) and not (isinstance(current, float) and type(value) is int):
+                problems.append(f"{name} must be {type(current).__name__}")
+        allowed = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding")}
+        for name, choices in allowed.items():
+            if name in changes and changes[name] not in choices:
+                problems.append(f"{name} must be one of {', '.join(choices)}")
+        if not problems:
+            for name, value in changes.items():
+                setattr(self, name, value)
+        return problems
+
+    def to_json(self) -> dict:
+        return dataclasses.asdict(self)

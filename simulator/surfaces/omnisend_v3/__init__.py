@@ -1,0 +1,50 @@
+"""The Omnisend v3 surface, mounted at `/omnisend/v3`.
+
+Auth is the `X-API-KEY` header; every brand has one budget of `v3_rate_limit` requests per window,
+reported on every response in `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (seconds left)."""
+from __future__ import annotations
+
+from flask import Blueprint, Request, Response, g
+
+from simulator.core.ratelimit import Window
+from simulator.errors import RateLimited, Unauthorized
+from simulator.surfaces.omnisend_v3 import errors
+
+blueprint = Blueprint("omnisend_v3", __name__)
+
+
+class OmnisendV3Surface:
+    name = "omnisend-v3"
+    vendor = "omnisend"
+    prefix = "/omnisend/v3"
+    blueprint = blueprint
+
+    def admit(self, sandbox, request: Request) -> str | None:
+        g.sandbox = sandbox
+        g.rate = None
+        credential = sandbox.credential("omnisend", request.headers.get("X-API-KEY"))
+        if credential is None:
+            raise Unauthorized()
+        g.brand = sandbox.omnisend_brand(credential.account)
+        settings = sandbox.settings
+        window = Window(settings.v3_rate_limit, settings.v3_rate_window_seconds, settings.v3_rate_window_kind)
+        g.rate = sandbox.limiter.hit(("omnisend", credential.account), (window,), sandbox.clock.now())
+        if not g.rate.allowed:
+            raise RateLimited(g.rate)
+        return credential.account
+
+    def decorate(self, sandbox, response: Response) -> None:
+        rate = g.get("rate")
+        if rate is not None:
+            response.headers["X-Rate-Limit-Limit"] = str(rate.limit)
+            response.headers["X-Rate-Limit-Remaining"] = str(rate.remaining)
+            response.headers["X-Rate-Limit-Reset"] = str(rate.reset_seconds)
+            if not rate.allowed:
+                response.headers["Retry-After"] = str(rate.retry_after)
+
+    def render_error(self, sandbox, error: Exception) -> Response:
+        return errors.render(error, sandbox.settings.v3_error_status_code)
+
+
+# Each resource module adds its routes to the blueprint.
+from simulator.surfaces.omnisend_v3 import contacts  # noqa: E402,F401
