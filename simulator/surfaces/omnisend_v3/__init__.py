@@ -47,4 +47,5 @@ class OmnisendV3Surface:
 
 
 # Each resource module adds its routes to the blueprint.
-from simulator.surfaces.omnisend_v3 import contacts  # noqa: E402,F401
+from simulator.surfaces.omnisend_v3 import (  # noqa: E402,F401
+    batches, campaigns, carts, categories, contacts, events, orders, products)

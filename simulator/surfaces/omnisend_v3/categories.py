@@ -1,0 +1,1 @@
+"""v3 categories (being written)."""
