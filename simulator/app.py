@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, request
+from werkzeug.http import http_date
 from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
 
 from simulator.core.timefmt import iso
@@ -53,6 +54,7 @@ def create_app(sandbox, surfaces) -> Flask:
 
     @app.after_request
     def finish(response: Response):
+        response.headers["Date"] = http_date(sandbox.clock.now())  # virtual time, not the server's
         surface = getattr(g, "surface", None)
         if surface is not None:
             surface.decorate(sandbox, response)

@@ -32,6 +32,7 @@ class Scheduler:
         clock.scheduler = self
         self._queue: list[Job] = []
         self._seq = itertools.count()
+        self._horizon = clock.now()  # everything due up to here has run
 
     def at(self, due: _dt.datetime, action: Callable[[], Any], label: str = "") -> Job:
         """Run `action` when the clock reaches `due` (at once on the next run if already past)."""
@@ -49,17 +50,21 @@ class Scheduler:
         self._queue.clear()
 
     def run_until(self, target: _dt.datetime) -> int:
-        """Run every job due at or before `target`, each seeing its own due time as `now()`."""
+        """Run every job due at or before `target`, each seeing its own due time as `now()`.
+
+        A job scheduled for a moment already passed runs at the time the previous pass reached,
+        so time seen by jobs never goes backwards."""
         ran = 0
         with self.clock.lock:
             while self._queue and self._queue[0].due <= target:
                 job = heapq.heappop(self._queue)
                 if job.cancelled:
                     continue
-                self.clock.pin(max(job.due, self.clock.now()))
+                self.clock.pin(max(job.due, self._horizon))
                 try:
                     job.action()
                 finally:
                     self.clock.pin(None)
                 ran += 1
+            self._horizon = max(self._horizon, target)
         return ran
