@@ -20,7 +20,7 @@ class LiveServer:
         self._server = create_server(sandbox.wsgi, host=host, port=port, threads=threads,
                                      ident="flow-sandbox", clear_untrusted_proxy_headers=True)
         self.host = host
-        self.port = self._server.effective_port
+        self.port = int(self._server.effective_port)  # waitress reports it as a string
         self._thread: threading.Thread | None = None
 
     @property

@@ -4,6 +4,7 @@
 before `?` that Omnisend's own examples keep (`.../v3/carts/?offset=2&limit=2`)."""
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from flask import request
@@ -11,6 +12,7 @@ from flask import request
 from simulator.errors import Invalid, Problem
 
 MAX_LIMIT = 250
+_DIGITS = re.compile(r"-?[0-9]{1,4000}")  # ASCII digits, under int()'s 4300-digit ceiling
 DEFAULT_LIMIT = 100
 
 
@@ -18,11 +20,10 @@ def _integer(name: str, default: int, low: int, high: int | None, problems: list
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
+    if not _DIGITS.fullmatch(raw):  # int() alone also takes "1_0", " 5" and other scripts' digits
         problems.append(Problem(name, "type", expected="integer", got="string"))
         return default
+    value = int(raw)
     if value < low or (high is not None and value > high):
         problems.append(Problem(name, "range", expected=("minimum" if value < low else "maximum",
                                                          low if value < low else high), got=value))
