@@ -52,6 +52,14 @@ class Conflict(DomainError):
 
 
 @dataclass
+class AlreadyExists(DomainError):
+    """A create named an id that a record of the same kind already holds (a surface picks the status)."""
+    resource: str
+    id: str | None = None
+    status = 409
+
+
+@dataclass
 class Unauthorized(DomainError):
     detail: str = "missing or invalid API key"
     status = 401

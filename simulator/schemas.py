@@ -2,7 +2,9 @@
 
 A contract file holds one operation: `operation` (method, path, success status), `request` (a JSON
 Schema of the body, absent when the operation takes none) and `responses` (a schema per status).
-`_error.json` in the same folder is the schema of every error body of that surface.
+`_error.json` in the same folder is the schema of every error body of that surface. `x-deviations`
+names each place where a contract knowingly differs from the vendor's spec, with the reason; its key
+syntax is in `tests/test_contracts_vs_spec.py`, which compares every contract with the spec.
 
 Requests are checked twice over: a compiled `fastjsonschema` validator answers the common case (a
 valid body) in microseconds; only when it fails does `jsonschema` walk the body to name every
@@ -17,10 +19,23 @@ from importlib import resources
 
 import fastjsonschema
 import jsonschema
+from fastjsonschema.draft04 import CodeGeneratorDraft04
 
 from simulator.errors import Invalid, Problem
 
-_FORMATS = jsonschema.Draft7Validator.FORMAT_CHECKER
+
+def _format_checker() -> jsonschema.FormatChecker:
+    """Draft-7's format checker, with `date-time`, `email` and `uri` checked by the patterns the
+    compiled validator uses: jsonschema leaves the first and last to optional packages, so without
+    this a bad URL would be reported alone instead of among every other problem of the body."""
+    checker = jsonschema.FormatChecker(formats=list(jsonschema.Draft7Validator.FORMAT_CHECKER.checkers))
+    for name in ("date-time", "email", "uri"):
+        pattern = re.compile(CodeGeneratorDraft04.FORMAT_REGEXS[name])
+        checker.checks(name)(lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value)))
+    return checker
+
+
+_FORMATS = _format_checker()
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Helpers every v3 resource module uses: the current brand and clock, and the checked body."""
 from __future__ import annotations
 
-from flask import g, request
+from flask import current_app, g, request
 
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import Invalid, Problem
@@ -55,3 +55,10 @@ def instant(value, path: str):
 
 def query_instant(name: str):
     return instant(request.args.get(name) or None, name)
+
+
+def no_content():
+    """A 204: no body and no content type (Flask would otherwise label the empty body text/html)."""
+    response = current_app.response_class(status=204)
+    response.headers.pop("Content-Type", None)
+    return response

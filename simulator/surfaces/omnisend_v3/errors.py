@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Response, current_app
 
-from simulator.errors import DomainError, Invalid, MalformedBody, NotFound, Problem, RateLimited, TooLarge, Unauthorized
+from simulator.errors import AlreadyExists, DomainError, Invalid, MalformedBody, NotFound, Problem, RateLimited, TooLarge, Unauthorized
 
 TEXT = {
     400: "Bad Request - invalid parameters, fields or filters",
@@ -56,6 +56,11 @@ def body_of(error: Exception, with_status_code: bool) -> tuple[int, dict]:
         body = {"error": text, "fields": fields}
     elif isinstance(error, MalformedBody):
         body = {"error": f"{TEXT.get(error.status, TEXT[400])}: {error.detail}"}
+    elif isinstance(error, AlreadyExists):
+        # v3 declares no 409, and clients retry a refused create as PUT on a 400 without `fields`
+        # (php-sdk `push()`, the WooCommerce plugin): see docs/omnisend-v3.md
+        status = 400
+        body = {"error": f"{TEXT[400]} ({error.resource} {error.id} already exists)"}
     elif isinstance(error, NotFound) and error.resource != "route":
         body = {"error": f"{TEXT[404]} ({error.resource} {error.id} not found)"}
     elif isinstance(error, RateLimited):

@@ -1,0 +1,273 @@
+"""Omnisend carts: a contact's cart and its product lines, and the events they raise.
+
+Rules (sources in docs/omnisend-v3.md):
+* the shop names the cart (`cartID`) and each line (`cartProductID`); a taken id is refused;
+* a new cart belongs to the contact named by contactID or email (one of them is required); an
+  unknown contactID is refused; an unknown email gets a new, not subscribed contact;
+* replacing a cart keeps its owner and replaces everything else (a missing createdAt becomes now);
+  patching requires currency and cartSum, and adds lines or merges into the lines it names;
+* `cartSum` is what the shop says; the line endpoints move it by the change in price x quantity;
+* a line added through the line endpoints must be in the cart's currency;
+* every added line (or grown quantity) records `added product to cart` (see `recommended`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
+from simulator.omnisend import recommended
+from simulator.omnisend.brand import Brand
+
+LINE_REQUIRED = ("product_id", "variant_id", "title", "quantity", "price")  # besides the line id
+
+
+@dataclass
+class CartLine:
+    id: str  # cartProductID
+    product_id: str | None = None
+    variant_id: str | None = None
+    title: str | None = None
+    quantity: int | None = None
+    price: int | None = None  # cents, final (after discount and tax)
+    sku: str | None = None
+    description: str | None = None
+    old_price: int | None = None  # cents
+    discount: int | None = None  # cents
+    image_url: str | None = None
+    url: str | None = None
+
+    @property
+    def line_total(self) -> int:
+        return (self.price or 0) * (self.quantity or 0)
+
+
+@dataclass
+class CartInput:
+    """A cart body. `id` and the owner fields are read on create only; `lines` None = not given."""
+    currency: str
+    total: int  # cartSum, cents
+    id: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    contact_id: str | None = None
+    recovery_url: str | None = None
+    lines: list[CartLine] | None = None
+    created_at: _dt.datetime | None = None
+    updated_at: _dt.datetime | None = None
+
+
+@dataclass
+class Cart:
+    id: str
+    seq: int
+    contact_id: str
+    currency: str
+    total: int
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    email: str | None = None
+    phone: str | None = None
+    recovery_url: str | None = None
+    lines: list[CartLine] = field(default_factory=list)
+
+    def line(self, line_id: str) -> CartLine:
+        found = next((line for line in self.lines if line.id == line_id), None)
+        if found is None:
+            raise NotFound("cart product", line_id)
+        return found
+
+
+@dataclass
+class CartQuery:
+    email: str | None = None
+    phone: str | None = None
+    contact_id: str | None = None
+    segment_id: str | None = None
+    created_from: _dt.datetime | None = None
+    created_to: _dt.datetime | None = None
+    updated_from: _dt.datetime | None = None
+    updated_to: _dt.datetime | None = None
+    sort: str | None = None  # created_at | updated_at | total, each biggest first; None: creation order
+
+
+SORTS = ("created_at", "updated_at", "total")
+
+
+class CartBook:
+    """All carts of one brand, in creation order."""
+
+    def __init__(self, brand: Brand):
+        self.brand = brand
+        self._carts: dict[str, Cart] = {}
+        self._seq = 0
+
+    def get(self, cart_id: str) -> Cart:
+        found = self._carts.get(cart_id)
+        if found is None:
+            raise NotFound("cart", cart_id)
+        return found
+
+    def create(self, data: CartInput, now: _dt.datetime) -> Cart:
+        if data.id in self._carts:
+            raise AlreadyExists("cart", data.id)
+        problems: list[Problem] = []
+        if data.email is None and data.contact_id is None:
+            problems.append(Problem("email", "invalid", detail="email or contactID is required"))
+        owner = recommended.find_owner(self.brand, data.contact_id, data.email, data.phone, problems)
+        problems += _line_problems(data.lines or [], "products")
+        if problems:
+            raise Invalid(problems)
+        contact = recommended.contact_for(self.brand, owner, now)
+        self._seq += 1
+        cart = Cart(data.id, self._seq, contact.id, data.currency, data.total, data.created_at or now,
+                    data.updated_at or now, email=data.email or contact.email, phone=data.phone or contact.phone,
+                    recovery_url=data.recovery_url, lines=list(data.lines or []))
+        self._carts[cart.id] = cart
+        recommended.record_added_to_cart(self.brand, cart, cart.lines, now)
+        return cart
+
+    def replace(self, cart_id: str, data: CartInput, now: _dt.datetime) -> Cart:
+        cart = self.get(cart_id)
+        lines = list(data.lines or [])
+        problems = _line_problems(lines, "products")
+        if problems:
+            raise Invalid(problems)
+        before = list(cart.lines)
+        cart.currency, cart.total, cart.recovery_url, cart.lines = data.currency, data.total, data.recovery_url, lines
+        cart.created_at, cart.updated_at = data.created_at or now, data.updated_at or now
+        recommended.record_added_to_cart(self.brand, cart, _added(before, cart.lines), now)
+        return cart
+
+    def patch(self, cart_id: str, data: CartInput, lines: list[dict] | None, now: _dt.datetime) -> Cart:
+        """Set currency, cartSum and the recovery URL (when given); merge `lines` (dicts of CartLine
+        fields, `id` required) into the cart's lines: a known id updates that line, a new id adds one."""
+        cart = self.get(cart_id)
+        merged = [dataclasses.replace(line) for line in cart.lines]
+        problems = _duplicates([changes["id"] for changes in lines or []], "products", "cartProductID")
+        for index, changes in enumerate(lines or []):
+            current = next((line for line in merged if line.id == changes["id"]), None)
+            if current is None:
+                merged.append(CartLine(**changes))
+                problems += _missing(changes, f"products[{index}]")
+            else:
+                for name, value in changes.items():
+                    setattr(current, name, value)
+        if problems:
+            raise Invalid(problems)
+        before = cart.lines
+        cart.currency, cart.total, cart.lines, cart.updated_at = data.currency, data.total, merged, now
+        if data.recovery_url is not None:
+            cart.recovery_url = data.recovery_url
+        recommended.record_added_to_cart(self.brand, cart, _added(before, merged), now)
+        return cart
+
+    def delete(self, cart_id: str) -> None:
+        self.get(cart_id)
+        del self._carts[cart_id]
+
+    # -- lines -----------------------------------------------------------------------------
+
+    def add_line(self, cart_id: str, currency: str, line: CartLine, now: _dt.datetime) -> tuple[Cart, CartLine]:
+        cart = self.get(cart_id)
+        if any(existing.id == line.id for existing in cart.lines):
+            raise AlreadyExists("cart product", line.id)
+        _check_currency(cart, currency)
+        cart.lines.append(line)
+        self._touch(cart, line.line_total, now)
+        recommended.record_added_to_cart(self.brand, cart, [line], now)
+        return cart, line
+
+    def replace_line(self, cart_id: str, line_id: str, currency: str, line: CartLine,
+                     now: _dt.datetime) -> tuple[Cart, CartLine]:
+        cart = self.get(cart_id)
+        current = cart.line(line_id)
+        _check_currency(cart, currency)
+        line.id = line_id
+        cart.lines[cart.lines.index(current)] = line
+        self._touch(cart, line.line_total - current.line_total, now)
+        recommended.record_added_to_cart(self.brand, cart, _added([current], [line]), now)
+        return cart, line
+
+    def patch_line(self, cart_id: str, line_id: str, currency: str | None, changes: dict,
+                   now: _dt.datetime) -> tuple[Cart, CartLine]:
+        cart = self.get(cart_id)
+        current = cart.line(line_id)
+        if currency is not None:
+            _check_currency(cart, currency)
+        updated = dataclasses.replace(current, **{k: v for k, v in changes.items() if k != "id"})
+        return self.replace_line(cart_id, line_id, cart.currency, updated, now)
+
+    def delete_line(self, cart_id: str, line_id: str, now: _dt.datetime) -> None:
+        cart = self.get(cart_id)
+        current = cart.line(line_id)
+        cart.lines.remove(current)
+        self._touch(cart, -current.line_total, now)
+
+    # -- queries ---------------------------------------------------------------------------
+
+    def query(self, q: CartQuery) -> list[Cart]:
+        def keep(cart: Cart) -> bool:
+            return ((q.email is None or (cart.email or "").lower() == q.email.lower())
+                    and (q.phone is None or _digits(cart.phone) == _digits(q.phone))
+                    and (q.contact_id is None or cart.contact_id == q.contact_id)
+                    and q.segment_id is None  # v3 keeps no segments: a segment filter matches no cart
+                    and _within(cart.created_at, q.created_from, q.created_to)
+                    and _within(cart.updated_at, q.updated_from, q.updated_to))
+
+        found = [cart for cart in self._carts.values() if keep(cart)]
+        if q.sort:
+            found.sort(key=lambda cart: getattr(cart, q.sort), reverse=True)
+        return found
+
+    @staticmethod
+    def _touch(cart: Cart, delta: int, now: _dt.datetime) -> None:
+        cart.total = max(0, cart.total + delta)
+        cart.updated_at = now
+
+
+def _line_problems(lines: list[CartLine], where: str) -> list[Problem]:
+    return _duplicates([line.id for line in lines], where, "cartProductID")
+
+
+def _duplicates(ids: list[str], where: str, name: str) -> list[Problem]:
+    problems, seen = [], set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            problems.append(Problem(f"{where}[{index}].{name}", "duplicate", detail=f"{item_id} is given twice"))
+        seen.add(item_id)
+    return problems
+
+
+V3_NAMES = {"product_id": "productID", "variant_id": "variantID", "title": "title", "quantity": "quantity",
+            "price": "price"}
+
+
+def _missing(changes: dict, where: str) -> list[Problem]:
+    """A line added by a patch needs what a new line always needs."""
+    return [Problem(f"{where}.{V3_NAMES[name]}", "required") for name in LINE_REQUIRED if changes.get(name) is None]
+
+
+def _check_currency(cart: Cart, currency: str) -> None:
+    if currency != cart.currency:
+        raise Invalid([Problem("currency", "invalid",
+                               detail=f"'{currency}' differs from the cart's currency '{cart.currency}'")])
+
+
+def _added(before: list[CartLine], after: list[CartLine]) -> list[CartLine]:
+    """Lines of `after` that are new, or whose quantity grew, compared with `before`."""
+    old = {line.id: line.quantity or 0 for line in before}
+    return [line for line in after if line.id not in old or (line.quantity or 0) > old[line.id]]
+
+
+def _digits(phone: str | None) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+def _within(moment: _dt.datetime, start: _dt.datetime | None, end: _dt.datetime | None) -> bool:
+    return (start is None or moment >= start) and (end is None or moment <= end)
+
+
+def carts_of(brand: Brand) -> CartBook:
+    return brand.store("carts", CartBook)

@@ -1,0 +1,221 @@
+"""Omnisend products and categories: the store's catalog, keyed by the ids the shop gives them.
+
+Rules (sources in docs/omnisend-v3.md):
+* the shop names every product and category (`productID`, `categoryID`); creating a taken id is
+  refused, so a client falls back to replacing it (php-sdk `push()`, the WooCommerce plugin);
+* a product has at least one variant and at most 10 images; variant ids are unique in a product;
+* replacing keeps only what the new body gives: a field left out is gone, and a missing `createdAt`
+  becomes now;
+* category ids a product names and image/variant cross-references are kept as given, unchecked.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
+from simulator.omnisend.brand import Brand
+
+STATUSES = ("inStock", "outOfStock", "notAvailable")
+MAX_IMAGES = 10
+
+
+@dataclass
+class Variant:
+    id: str
+    title: str
+    status: str | None = None
+    price: int | None = None  # cents
+    sku: str | None = None
+    old_price: int | None = None  # cents
+    url: str | None = None
+    image_id: str | None = None
+
+
+@dataclass
+class Image:
+    id: str
+    url: str
+    is_default: bool | None = None
+    variant_ids: list[str] | None = None
+
+
+@dataclass
+class ProductInput:
+    """A product as a create or replace body gives it; `id` is None on a replace."""
+    title: str
+    status: str
+    currency: str
+    variants: list[Variant] | None
+    id: str | None = None
+    url: str | None = None
+    description: str | None = None
+    vendor: str | None = None
+    type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    category_ids: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+    created_at: _dt.datetime | None = None
+    updated_at: _dt.datetime | None = None
+
+
+@dataclass
+class Product:
+    id: str
+    seq: int
+    title: str
+    status: str
+    currency: str
+    variants: list[Variant]
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    url: str | None = None
+    description: str | None = None
+    vendor: str | None = None
+    type: str | None = None
+    tags: list[str] = field(default_factory=list)
+    category_ids: list[str] = field(default_factory=list)
+    images: list[Image] = field(default_factory=list)
+
+
+@dataclass
+class Category:
+    id: str
+    seq: int
+    title: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+
+
+PRODUCT_SORTS = ("created_at", "updated_at")  # newest first
+CATEGORY_SORTS = ("title", "created_at", "updated_at")  # title A-Z; dates newest first
+
+
+class Catalog:
+    """The products and categories of one brand, each in creation order."""
+
+    def __init__(self, brand: Brand):
+        self.brand = brand
+        self._products: dict[str, Product] = {}
+        self._categories: dict[str, Category] = {}
+        self._seq = 0
+
+    # -- products --------------------------------------------------------------------------
+
+    def product(self, product_id: str) -> Product:
+        found = self._products.get(product_id)
+        if found is None:
+            raise NotFound("product", product_id)
+        return found
+
+    def create_product(self, data: ProductInput, now: _dt.datetime) -> Product:
+        if data.id in self._products:
+            raise AlreadyExists("product", data.id)
+        _check_product(data)
+        product = Product(data.id, self._next(), data.title, data.status, data.currency, [], now, now)
+        self._fill(product, data, now)
+        self._products[product.id] = product
+        return product
+
+    def replace_product(self, product_id: str, data: ProductInput, now: _dt.datetime) -> Product:
+        product = self.product(product_id)
+        _check_product(data)
+        self._fill(product, data, now)
+        return product
+
+    def delete_product(self, product_id: str) -> None:
+        self.product(product_id)
+        del self._products[product_id]
+
+    def products(self, vendor: str | None = None, type_: str | None = None,
+                 sort: str | None = None) -> list[Product]:
+        found = [p for p in self._products.values()
+                 if (vendor is None or p.vendor == vendor) and (type_ is None or p.type == type_)]
+        return _sorted(found, sort)
+
+    # -- categories ------------------------------------------------------------------------
+
+    def category(self, category_id: str) -> Category:
+        found = self._categories.get(category_id)
+        if found is None:
+            raise NotFound("category", category_id)
+        return found
+
+    def create_category(self, category_id: str, title: str, now: _dt.datetime,
+                        created_at: _dt.datetime | None = None,
+                        updated_at: _dt.datetime | None = None) -> Category:
+        if category_id in self._categories:
+            raise AlreadyExists("category", category_id)
+        category = Category(category_id, self._next(), title, created_at or now, updated_at or now)
+        self._categories[category_id] = category
+        return category
+
+    def replace_category(self, category_id: str, title: str, now: _dt.datetime,
+                         created_at: _dt.datetime | None = None,
+                         updated_at: _dt.datetime | None = None) -> Category:
+        category = self.category(category_id)
+        category.title, category.created_at, category.updated_at = title, created_at or now, updated_at or now
+        return category
+
+    def delete_category(self, category_id: str) -> None:
+        self.category(category_id)
+        del self._categories[category_id]
+
+    def categories(self, sort: str | None = None) -> list[Category]:
+        return _sorted(list(self._categories.values()), sort)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    @staticmethod
+    def _fill(product: Product, data: ProductInput, now: _dt.datetime) -> None:
+        """Every field from `data`: what it leaves out is cleared (create and replace alike)."""
+        product.title, product.status, product.currency = data.title, data.status, data.currency
+        product.variants = list(data.variants or [])
+        product.url, product.description = data.url, data.description
+        product.vendor, product.type = data.vendor, data.type
+        product.tags, product.category_ids = list(data.tags), list(data.category_ids)
+        product.images = list(data.images)
+        product.created_at = data.created_at or now
+        product.updated_at = data.updated_at or now
+
+
+def _check_product(data: ProductInput) -> None:
+    problems: list[Problem] = []
+    if data.variants is None:
+        problems.append(Problem("variants", "required"))
+    elif not data.variants:
+        problems.append(Problem("variants", "range", expected=("minItems", 1), got=0))
+    seen: set[str] = set()
+    for index, variant in enumerate(data.variants or []):
+        if variant.id in seen:
+            problems.append(Problem(f"variants[{index}].variantID", "duplicate",
+                                    detail=f"variant {variant.id} is given twice"))
+        seen.add(variant.id)
+    if len(data.images) > MAX_IMAGES:
+        problems.append(Problem("images", "range", expected=("maxItems", MAX_IMAGES), got=len(data.images)))
+    image_ids: set[str] = set()
+    for index, image in enumerate(data.images):
+        if image.id in image_ids:
+            problems.append(Problem(f"images[{index}].imageID", "duplicate",
+                                    detail=f"image {image.id} is given twice"))
+        image_ids.add(image.id)
+    if problems:
+        raise Invalid(problems)
+
+
+def _sorted(items: list, sort: str | None) -> list:
+    """Creation order by default; `title` A-Z; a date newest first (ties keep creation order)."""
+    items = sorted(items, key=lambda item: item.seq)
+    if sort == "title":
+        return sorted(items, key=lambda item: item.title.casefold())
+    if sort in ("created_at", "updated_at"):
+        return sorted(items, key=lambda item: getattr(item, sort), reverse=True)  # stable: ties keep order
+    return items
+
+
+def catalog_of(brand: Brand) -> Catalog:
+    return brand.store("catalog", Catalog)
