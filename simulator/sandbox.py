@@ -80,8 +80,27 @@ class Sandbox:
         headers = dict(kwargs.pop("headers", {}) or {})
         if surface == "omnisend-v3":
             headers.setdefault("X-API-KEY", key or self.test_keys()["omnisend"])
-        return httpx.Client(transport=httpx.WSGITransport(app=self.wsgi), base_url=IN_PROCESS_HOST + base,
-                            headers=headers, **kwargs)
+        return httpx.Client(transport=httpx.WSGITransport(app=self._in_process_wsgi),
+                            base_url=IN_PROCESS_HOST + base, headers=headers, **kwargs)
+
+    def _in_process_wsgi(self, environ, start_response):
+        """`wsgi` for httpx's WSGI transport, which hands over the whole body in `wsgi.input`: a streamed
+        (chunked) body has no Content-Length, and werkzeug reads such an input as empty unless told
+        that it ends."""
+        environ["wsgi.input_terminated"] = True
+        return self.wsgi(environ, start_response)
+
+    def add_omnisend_campaign(self, brand_id: str, **fields) -> dict:
+        """Seed a campaign (v3 cannot create one); fields as `POST /_sim/omnisend/campaigns` takes them."""
+        from simulator.control.omnisend import seed_campaign
+        with self.lock:
+            return seed_campaign(self, {"brand": brand_id, **fields})
+
+    def add_omnisend_event(self, brand_id: str, **fields) -> dict:
+        """Define a custom event as the Omnisend app would (fields may be required); see `/_sim/omnisend/events`."""
+        from simulator.control.omnisend import seed_event
+        with self.lock:
+            return seed_event(self, {"brand": brand_id, **fields})
 
     def outbox(self, **filters) -> list[dict]:
         return [m.to_json() for m in self.messages.messages(**filters)]

@@ -20,6 +20,10 @@ class Settings:
     v3_batch_start_seconds: int = 1  # a batch moves pending -> inProgress this long after creation
     v3_batch_item_seconds: float = 0.1  # and spends this long on each item
     v3_batch_retention_days: int = 7  # batches older than this drop out of lists and gets
+    # which campaigns DELETE may remove: "except_inProgress" (all but one being sent), "only_sent_draft"
+    # (the spec note read as "can"), "except_sent_draft" (the note read literally)
+    v3_campaign_delete: str = "except_inProgress"
+    v3_campaign_send_seconds: int = 60  # a started campaign is inProgress this long, then sent
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024
     journal_limit: int = 50_000
@@ -35,7 +39,8 @@ class Settings:
             current = getattr(self, name)
             if type(value) is not type(current) and not (isinstance(current, float) and type(value) is int):
                 problems.append(f"{name} must be {type(current).__name__}")
-        allowed = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding")}
+        allowed = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
+                   "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft")}
         for name, choices in allowed.items():
             if name in changes and changes[name] not in choices:
                 problems.append(f"{name} must be one of {', '.join(choices)}")

@@ -138,3 +138,7 @@ def change_settings():
     if problems:
         raise Invalid([Problem("", "invalid", detail=p) for p in problems])
     return jsonify(_sandbox().settings.to_json())
+
+
+# Seeding what vendor APIs cannot create lives in one module per vendor, on the same blueprint.
+from simulator.control import omnisend  # noqa: E402,F401

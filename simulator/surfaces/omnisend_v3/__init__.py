@@ -1,11 +1,14 @@
 """The Omnisend v3 surface, mounted at `/omnisend/v3`.
 
 Auth is the `X-API-KEY` header; every brand has one budget of `v3_rate_limit` requests per window,
-reported on every response in `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (seconds left)."""
+reported on every response in `X-Rate-Limit-Limit`, `-Remaining` and `-Reset` (seconds left).
+A batch item run through the app (`simulator.app.INTERNAL`) is authenticated but not charged: its
+batch request already was."""
 from __future__ import annotations
 
 from flask import Blueprint, Request, Response, g
 
+from simulator.app import is_internal
 from simulator.core.ratelimit import Window
 from simulator.errors import RateLimited, Unauthorized
 from simulator.surfaces.omnisend_v3 import errors
@@ -26,6 +29,8 @@ class OmnisendV3Surface:
         if credential is None:
             raise Unauthorized()
         g.brand = sandbox.omnisend_brand(credential.account)
+        if is_internal(request):
+            return credential.account
         settings = sandbox.settings
         window = Window(settings.v3_rate_limit, settings.v3_rate_window_seconds, settings.v3_rate_window_kind)
         g.rate = sandbox.limiter.hit(("omnisend", credential.account), (window,), sandbox.clock.now())

@@ -1,0 +1,198 @@
+"""Omnisend campaigns as v3 shows them: read, delete, start; made only by the control API (v3 has no create).
+
+Rules (sources in docs/omnisend-v3.md):
+* statuses draft | paused | scheduled | inProgress | sent;
+* only a draft or scheduled campaign can be started; it is then inProgress, and after
+  `v3_campaign_send_seconds` on the clock it is sent: every contact whose email is subscribed at that
+  moment gets one message in the outbox and becomes one of the campaign's contacts (v3 has no
+  segments of its own, so segments do not narrow the audience);
+* which campaigns can be deleted is the `v3_campaign_delete` setting (the spec's note is ambiguous);
+* the counters (sent, opened, ...) are counted from the campaign's contacts.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from simulator.core.outbox import Message, Outbox
+from simulator.core.scheduler import Scheduler
+from simulator.core.timefmt import iso
+from simulator.errors import Invalid, NotFound, Problem
+from simulator.omnisend.brand import Brand
+from simulator.omnisend.contacts import contacts_of
+
+STATUSES = ("draft", "paused", "scheduled", "inProgress", "sent")
+STARTABLE = ("draft", "scheduled")
+WITH_RECIPIENTS = ("paused", "inProgress", "sent")  # a campaign that has begun sending
+FLAGS = ("opened", "clicked", "bounced", "complained", "unsubscribed")
+SORTS = ("createdAt", "updatedAt", "startDate", "endDate")  # each newest first
+DELETE_RULES = {
+    "except_inProgress": lambda status: status != "inProgress",
+    "only_sent_draft": lambda status: status in ("sent", "draft"),
+    "except_sent_draft": lambda status: status not in ("sent", "draft"),
+}
+
+
+@dataclass
+class Recipient:
+    """One contact a campaign was sent to, and what they did with it."""
+    contact_id: str
+    email: str | None
+    opened: bool = False
+    clicked: bool = False
+    bounced: bool = False
+    complained: bool = False
+    unsubscribed: bool = False
+
+
+@dataclass
+class Campaign:
+    id: str
+    seq: int
+    name: str
+    status: str
+    type: str
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
+    from_name: str | None = None
+    subject: str | None = None
+    url: str | None = None
+    start_date: _dt.datetime | None = None
+    end_date: _dt.datetime | None = None
+    segments: list[str] = field(default_factory=list)
+    recipients: dict[str, Recipient] = field(default_factory=dict)  # by contact id, in sending order
+
+    @property
+    def all_subscribers(self) -> bool:
+        return not self.segments
+
+    def count(self, flag: str) -> int:
+        if flag == "sent":
+            return len(self.recipients)
+        return sum(1 for r in self.recipients.values() if getattr(r, flag))
+
+    def recipient(self, contact_id: str) -> Recipient:
+        found = self.recipients.get(contact_id)
+        if found is None:
+            raise NotFound("campaign contact", contact_id)
+        return found
+
+
+@dataclass
+class CampaignInput:
+    """A campaign as the control API seeds it; `recipients` are dicts {contactID | email, flags...}."""
+    name: str
+    status: str = "draft"
+    type: str = "regular"
+    from_name: str | None = None
+    subject: str | None = None
+    url: str | None = None
+    start_date: _dt.datetime | None = None
+    end_date: _dt.datetime | None = None
+    segments: list[str] = field(default_factory=list)
+    recipients: list[dict] = field(default_factory=list)
+    created_at: _dt.datetime | None = None
+
+
+class CampaignBook:
+    """The campaigns of one brand."""
+
+    def __init__(self, brand: Brand):
+        self.brand = brand
+        self._by_id: dict[str, Campaign] = {}
+        self._seq = 0
+
+    def get(self, campaign_id: str) -> Campaign:
+        found = self._by_id.get(campaign_id)
+        if found is None:
+            raise NotFound("campaign", campaign_id)
+        return found
+
+    def add(self, data: CampaignInput, now: _dt.datetime) -> Campaign:
+        """Seed a campaign (the control API stands in for the Omnisend app, where campaigns are made)."""
+        problems = []
+        if not data.name:
+            problems.append(Problem("name", "required"))
+        if data.status not in STATUSES:
+            problems.append(Problem("status", "enum", expected=list(STATUSES), got=data.status))
+        if data.recipients and data.status not in WITH_RECIPIENTS:
+            problems.append(Problem("recipients", "invalid",
+                                    detail=f"only a campaign that has begun sending ({', '.join(WITH_RECIPIENTS)}) "
+                                           "has recipients"))
+        recipients = self._recipients(data.recipients, problems)
+        if problems:
+            raise Invalid(problems)
+        created_at = data.created_at or now
+        self._seq += 1
+        campaign = Campaign(self.brand.ids.next("campaign", "hex24"), self._seq, data.name, data.status, data.type,
+                            created_at, created_at, data.from_name, data.subject, data.url, data.start_date,
+                            data.end_date, list(data.segments), {r.contact_id: r for r in recipients})
+        self._by_id[campaign.id] = campaign
+        return campaign
+
+    def list(self, status: str | None = None, type_: str | None = None, sort: str | None = None) -> list[Campaign]:
+        found = [c for c in self._by_id.values()
+                 if (status is None or c.status == status) and (type_ is None or c.type == type_)]
+        attribute = {"createdAt": "created_at", "updatedAt": "updated_at", "startDate": "start_date",
+                     "endDate": "end_date"}[sort or "createdAt"]
+        # newest first; campaigns without the date last; ties newest-created first
+        return sorted(found, key=lambda c: (getattr(c, attribute) is not None,
+                                            getattr(c, attribute) or c.created_at, c.seq), reverse=True)
+
+    def delete(self, campaign_id: str, rule: str) -> None:
+        campaign = self.get(campaign_id)
+        if not DELETE_RULES[rule](campaign.status):
+            raise Invalid([Problem("status", "invalid",
+                                   detail=f"a campaign in status {campaign.status} cannot be deleted")])
+        del self._by_id[campaign_id]
+
+    def start(self, campaign_id: str, now: _dt.datetime) -> Campaign:
+        """Move a draft or scheduled campaign to inProgress; `send_on_clock` finishes the job."""
+        campaign = self.get(campaign_id)
+        if campaign.status not in STARTABLE:
+            raise Invalid([Problem("status", "invalid", detail=f"a campaign in status {campaign.status} cannot be "
+                                                               f"started, only one in {' or '.join(STARTABLE)}")])
+        campaign.status, campaign.start_date, campaign.updated_at = "inProgress", now, now
+        return campaign
+
+    def send(self, campaign: Campaign, outbox: Outbox, now: _dt.datetime) -> None:
+        """Deliver to every email-subscribed contact: one outbox message each; the campaign is sent."""
+        if self._by_id.get(campaign.id) is not campaign or campaign.status != "inProgress":
+            return  # deleted (or changed) while it waited
+        book = contacts_of(self.brand)
+        for contact in book.page(None, len(book) + 1, lambda c: c.status("email") == "subscribed")[0]:
+            if contact.id in campaign.recipients:
+                continue
+            campaign.recipients[contact.id] = Recipient(contact.id, contact.email)
+            outbox.add(Message(id=self.brand.ids.next("message", "uuid"), vendor="omnisend", account=self.brand.id,
+                               channel="email", recipient=contact.email, workflow_id=campaign.id,
+                               workflow_name=campaign.name, step_id=campaign.id, subject=campaign.subject,
+                               sent_at=iso(now)))
+        campaign.status, campaign.end_date, campaign.updated_at = "sent", now, now
+
+    def _recipients(self, raw: list[dict], problems: list[Problem]) -> list[Recipient]:
+        book = contacts_of(self.brand)
+        out: list[Recipient] = []
+        for index, item in enumerate(raw):
+            contact = book.find(email=item.get("email"), contact_id=item.get("contactID"))
+            if contact is None:
+                problems.append(Problem(f"recipients[{index}]", "invalid", detail="no such contact"))
+                continue
+            if any(r.contact_id == contact.id for r in out):
+                problems.append(Problem(f"recipients[{index}]", "duplicate", detail="the contact is listed twice"))
+                continue
+            for flag in FLAGS:
+                if not isinstance(item.get(flag, False), bool):
+                    problems.append(Problem(f"recipients[{index}].{flag}", "type", expected="boolean",
+                                            got=type(item[flag]).__name__))
+            out.append(Recipient(contact.id, contact.email, **{f: item.get(f) is True for f in FLAGS}))
+        return out
+
+
+def send_on_clock(book: CampaignBook, campaign: Campaign, scheduler: Scheduler, outbox: Outbox,
+                  delay: _dt.timedelta) -> None:
+    scheduler.after(delay, lambda: book.send(campaign, outbox, scheduler.clock.now()), f"campaign {campaign.id} send")
+
+
+def campaigns_of(brand: Brand) -> CampaignBook:
+    return brand.store("campaigns", CampaignBook)
