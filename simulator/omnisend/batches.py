@@ -15,6 +15,7 @@ from typing import Callable
 from simulator.core.scheduler import Scheduler
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.omnisend.brand import Brand
+from simulator.omnisend.records import Records
 
 ENDPOINTS = ("contacts", "orders", "products", "events", "categories")
 STATUSES = ("pending", "inProgress", "finished", "stopped")  # "stopped" is listed by the spec; never reached here
@@ -82,7 +83,7 @@ class BatchBook:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._batches: dict[str, Batch] = {}
+        self._batches: Records[Batch] = Records("batch")
 
     def create(self, method: str, endpoint: str, event_id: str | None, items: list[dict],
                now: _dt.datetime) -> Batch:
@@ -101,29 +102,25 @@ class BatchBook:
         if problems:
             raise Invalid(problems)
         batch = Batch(self.brand.ids.next("batch", "hex24"), method, endpoint, event_id, list(items), now)
-        self._batches[batch.id] = batch
-        return batch
+        return self._batches.add(batch.id, batch)
 
     def get(self, batch_id: str, now: _dt.datetime, retention: _dt.timedelta) -> Batch:
         self._expire(now, retention)
-        found = self._batches.get(batch_id)
-        if found is None:
-            raise NotFound("batch", batch_id)
-        return found
+        return self._batches.get(batch_id)
 
     def list(self, now: _dt.datetime, retention: _dt.timedelta, endpoint: str, status: str | None = None,
              created_from: _dt.datetime | None = None, created_before: _dt.datetime | None = None) -> list[Batch]:
         """Newest first, of one endpoint, optionally in one status and created in [from, before)."""
         self._expire(now, retention)
-        return [b for b in reversed(self._batches.values())
+        return [b for b in reversed(list(self._batches))
                 if b.endpoint == endpoint
                 and (status is None or b.status == status)
                 and (created_from is None or b.created_at >= created_from)
                 and (created_before is None or b.created_at < created_before)]
 
     def _expire(self, now: _dt.datetime, retention: _dt.timedelta) -> None:
-        for batch_id in [i for i, b in self._batches.items() if b.created_at + retention <= now]:
-            del self._batches[batch_id]
+        for batch in [b for b in self._batches if b.created_at + retention <= now]:
+            self._batches.remove(batch.id)
 
 
 def run_on_clock(batch: Batch, scheduler: Scheduler, settings, dispatch: Dispatch) -> None:

@@ -11,6 +11,7 @@ Rules (sources in docs/omnisend-v3.md):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ from simulator.core.timefmt import iso
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import contacts_of
+from simulator.omnisend.records import Records
 
 STATUSES = ("draft", "paused", "scheduled", "inProgress", "sent")
 STARTABLE = ("draft", "scheduled")
@@ -45,21 +47,26 @@ class Recipient:
     unsubscribed: bool = False
 
 
-@dataclass
-class Campaign:
-    id: str
-    seq: int
+@dataclass(kw_only=True)
+class CampaignFields:
+    """What the control API seeds and a campaign keeps alike."""
     name: str
-    status: str
-    type: str
-    created_at: _dt.datetime
-    updated_at: _dt.datetime
+    status: str = "draft"
+    type: str = "regular"
     from_name: str | None = None
     subject: str | None = None
     url: str | None = None
     start_date: _dt.datetime | None = None
     end_date: _dt.datetime | None = None
     segments: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class Campaign(CampaignFields):
+    id: str
+    seq: int
+    created_at: _dt.datetime
+    updated_at: _dt.datetime
     recipients: dict[str, Recipient] = field(default_factory=dict)  # by contact id, in sending order
 
     @property
@@ -78,18 +85,9 @@ class Campaign:
         return found
 
 
-@dataclass
-class CampaignInput:
+@dataclass(kw_only=True)
+class CampaignInput(CampaignFields):
     """A campaign as the control API seeds it; `recipients` are dicts {contactID | email, flags...}."""
-    name: str
-    status: str = "draft"
-    type: str = "regular"
-    from_name: str | None = None
-    subject: str | None = None
-    url: str | None = None
-    start_date: _dt.datetime | None = None
-    end_date: _dt.datetime | None = None
-    segments: list[str] = field(default_factory=list)
     recipients: list[dict] = field(default_factory=list)
     created_at: _dt.datetime | None = None
 
@@ -99,14 +97,10 @@ class CampaignBook:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._by_id: dict[str, Campaign] = {}
-        self._seq = 0
+        self._campaigns: Records[Campaign] = Records("campaign")
 
     def get(self, campaign_id: str) -> Campaign:
-        found = self._by_id.get(campaign_id)
-        if found is None:
-            raise NotFound("campaign", campaign_id)
-        return found
+        return self._campaigns.get(campaign_id)
 
     def add(self, data: CampaignInput, now: _dt.datetime) -> Campaign:
         """Seed a campaign (the control API stands in for the Omnisend app, where campaigns are made)."""
@@ -123,15 +117,15 @@ class CampaignBook:
         if problems:
             raise Invalid(problems)
         created_at = data.created_at or now
-        self._seq += 1
-        campaign = Campaign(self.brand.ids.next("campaign", "hex24"), self._seq, data.name, data.status, data.type,
-                            created_at, created_at, data.from_name, data.subject, data.url, data.start_date,
-                            data.end_date, list(data.segments), {r.contact_id: r for r in recipients})
-        self._by_id[campaign.id] = campaign
-        return campaign
+        shared = {f.name: getattr(data, f.name) for f in dataclasses.fields(CampaignFields)}
+        shared["segments"] = list(data.segments)  # a copy: the input's list is not the campaign's
+        campaign = Campaign(**shared, id=self.brand.ids.next("campaign", "hex24"), seq=self._campaigns.next_seq(),
+                            created_at=created_at, updated_at=created_at,
+                            recipients={r.contact_id: r for r in recipients})
+        return self._campaigns.add(campaign.id, campaign)
 
     def list(self, status: str | None = None, type_: str | None = None, sort: str | None = None) -> list[Campaign]:
-        found = [c for c in self._by_id.values()
+        found = [c for c in self._campaigns
                  if (status is None or c.status == status) and (type_ is None or c.type == type_)]
         attribute = {"createdAt": "created_at", "updatedAt": "updated_at", "startDate": "start_date",
                      "endDate": "end_date"}[sort or "createdAt"]
@@ -144,7 +138,7 @@ class CampaignBook:
         if not DELETE_RULES[rule](campaign.status):
             raise Invalid([Problem("status", "invalid",
                                    detail=f"a campaign in status {campaign.status} cannot be deleted")])
-        del self._by_id[campaign_id]
+        self._campaigns.remove(campaign_id)
 
     def start(self, campaign_id: str, now: _dt.datetime) -> Campaign:
         """Move a draft or scheduled campaign to inProgress; `send_on_clock` finishes the job."""
@@ -157,7 +151,7 @@ class CampaignBook:
 
     def send(self, campaign: Campaign, outbox: Outbox, now: _dt.datetime) -> None:
         """Deliver to every email-subscribed contact: one outbox message each; the campaign is sent."""
-        if self._by_id.get(campaign.id) is not campaign or campaign.status != "inProgress":
+        if self._campaigns.find(campaign.id) is not campaign or campaign.status != "inProgress":
             return  # deleted (or changed) while it waited
         book = contacts_of(self.brand)
         for contact in book.page(None, len(book) + 1, lambda c: c.status("email") == "subscribed")[0]:

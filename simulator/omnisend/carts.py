@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
 from simulator.omnisend import recommended
 from simulator.omnisend.brand import Brand
+from simulator.omnisend.owned import OwnedQuery, within
+from simulator.omnisend.records import Records
 
 LINE_REQUIRED = ("product_id", "variant_id", "title", "quantity", "price")  # besides the line id
 
@@ -43,33 +45,33 @@ class CartLine:
         return (self.price or 0) * (self.quantity or 0)
 
 
-@dataclass
-class CartInput:
-    """A cart body. `id` and the owner fields are read on create only; `lines` None = not given."""
+@dataclass(kw_only=True)
+class CartFields:
+    """What a cart body gives and a cart keeps alike."""
     currency: str
     total: int  # cartSum, cents
-    id: str | None = None
     email: str | None = None
     phone: str | None = None
-    contact_id: str | None = None
     recovery_url: str | None = None
+
+
+@dataclass(kw_only=True)
+class CartInput(CartFields):
+    """A cart body. `id` and the owner fields are read on create only; `lines` None = not given."""
+    id: str | None = None
+    contact_id: str | None = None
     lines: list[CartLine] | None = None
     created_at: _dt.datetime | None = None
     updated_at: _dt.datetime | None = None
 
 
-@dataclass
-class Cart:
+@dataclass(kw_only=True)
+class Cart(CartFields):
     id: str
     seq: int
     contact_id: str
-    currency: str
-    total: int
     created_at: _dt.datetime
     updated_at: _dt.datetime
-    email: str | None = None
-    phone: str | None = None
-    recovery_url: str | None = None
     lines: list[CartLine] = field(default_factory=list)
 
     def line(self, line_id: str) -> CartLine:
@@ -79,20 +81,16 @@ class Cart:
         return found
 
 
-@dataclass
-class CartQuery:
-    email: str | None = None
-    phone: str | None = None
-    contact_id: str | None = None
+@dataclass(kw_only=True)
+class CartQuery(OwnedQuery):
     segment_id: str | None = None
     created_from: _dt.datetime | None = None
     created_to: _dt.datetime | None = None
-    updated_from: _dt.datetime | None = None
-    updated_to: _dt.datetime | None = None
-    sort: str | None = None  # created_at | updated_at | total, each biggest first; None: creation order
 
-
-SORTS = ("created_at", "updated_at", "total")
+    def keeps(self, cart: Cart) -> bool:
+        return (super().keeps(cart)
+                and self.segment_id is None  # v3 keeps no segments: a segment filter matches no cart
+                and within(cart.created_at, self.created_from, self.created_to))
 
 
 class CartBook:
@@ -100,18 +98,13 @@ class CartBook:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._carts: dict[str, Cart] = {}
-        self._seq = 0
+        self._carts: Records[Cart] = Records("cart")
 
     def get(self, cart_id: str) -> Cart:
-        found = self._carts.get(cart_id)
-        if found is None:
-            raise NotFound("cart", cart_id)
-        return found
+        return self._carts.get(cart_id)
 
     def create(self, data: CartInput, now: _dt.datetime) -> Cart:
-        if data.id in self._carts:
-            raise AlreadyExists("cart", data.id)
+        self._carts.check_free(data.id)
         problems: list[Problem] = []
         if data.email is None and data.contact_id is None:
             problems.append(Problem("email", "invalid", detail="email or contactID is required"))
@@ -120,11 +113,11 @@ class CartBook:
         if problems:
             raise Invalid(problems)
         contact = recommended.contact_for(self.brand, owner, now)
-        self._seq += 1
-        cart = Cart(data.id, self._seq, contact.id, data.currency, data.total, data.created_at or now,
-                    data.updated_at or now, email=data.email or contact.email, phone=data.phone or contact.phone,
-                    recovery_url=data.recovery_url, lines=list(data.lines or []))
-        self._carts[cart.id] = cart
+        cart = self._carts.add(data.id, Cart(
+            id=data.id, seq=self._carts.next_seq(), contact_id=contact.id, currency=data.currency,
+            total=data.total, created_at=data.created_at or now, updated_at=data.updated_at or now,
+            email=data.email or contact.email, phone=data.phone or contact.phone, recovery_url=data.recovery_url,
+            lines=list(data.lines or [])))
         recommended.record_added_to_cart(self.brand, cart, cart.lines, now)
         return cart
 
@@ -164,8 +157,7 @@ class CartBook:
         return cart
 
     def delete(self, cart_id: str) -> None:
-        self.get(cart_id)
-        del self._carts[cart_id]
+        self._carts.remove(cart_id)
 
     # -- lines -----------------------------------------------------------------------------
 
@@ -208,18 +200,7 @@ class CartBook:
     # -- queries ---------------------------------------------------------------------------
 
     def query(self, q: CartQuery) -> list[Cart]:
-        def keep(cart: Cart) -> bool:
-            return ((q.email is None or (cart.email or "").lower() == q.email.lower())
-                    and (q.phone is None or _digits(cart.phone) == _digits(q.phone))
-                    and (q.contact_id is None or cart.contact_id == q.contact_id)
-                    and q.segment_id is None  # v3 keeps no segments: a segment filter matches no cart
-                    and _within(cart.created_at, q.created_from, q.created_to)
-                    and _within(cart.updated_at, q.updated_from, q.updated_to))
-
-        found = [cart for cart in self._carts.values() if keep(cart)]
-        if q.sort:
-            found.sort(key=lambda cart: getattr(cart, q.sort), reverse=True)
-        return found
+        return q.select(self._carts)
 
     @staticmethod
     def _touch(cart: Cart, delta: int, now: _dt.datetime) -> None:
@@ -259,14 +240,6 @@ def _added(before: list[CartLine], after: list[CartLine]) -> list[CartLine]:
     """Lines of `after` that are new, or whose quantity grew, compared with `before`."""
     old = {line.id: line.quantity or 0 for line in before}
     return [line for line in after if line.id not in old or (line.quantity or 0) > old[line.id]]
-
-
-def _digits(phone: str | None) -> str:
-    return "".join(ch for ch in phone or "" if ch.isdigit())
-
-
-def _within(moment: _dt.datetime, start: _dt.datetime | None, end: _dt.datetime | None) -> bool:
-    return (start is None or moment >= start) and (end is None or moment <= end)
 
 
 def carts_of(brand: Brand) -> CartBook:

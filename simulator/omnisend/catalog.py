@@ -10,11 +10,13 @@ Rules (sources in docs/omnisend-v3.md):
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
+from simulator.errors import Invalid, Problem
 from simulator.omnisend.brand import Brand
+from simulator.omnisend.records import Records
 
 STATUSES = ("inStock", "outOfStock", "notAvailable")
 MAX_IMAGES = 10
@@ -40,14 +42,12 @@ class Image:
     variant_ids: list[str] | None = None
 
 
-@dataclass
-class ProductInput:
-    """A product as a create or replace body gives it; `id` is None on a replace."""
+@dataclass(kw_only=True)
+class ProductFields:
+    """What a body gives and a product keeps alike; copied as they are (`_fill`)."""
     title: str
     status: str
     currency: str
-    variants: list[Variant] | None
-    id: str | None = None
     url: str | None = None
     description: str | None = None
     vendor: str | None = None
@@ -55,27 +55,24 @@ class ProductInput:
     tags: list[str] = field(default_factory=list)
     category_ids: list[str] = field(default_factory=list)
     images: list[Image] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class ProductInput(ProductFields):
+    """A product as a create or replace body gives it; `id` is None on a replace."""
+    variants: list[Variant] | None
+    id: str | None = None
     created_at: _dt.datetime | None = None
     updated_at: _dt.datetime | None = None
 
 
-@dataclass
-class Product:
+@dataclass(kw_only=True)
+class Product(ProductFields):
     id: str
     seq: int
-    title: str
-    status: str
-    currency: str
     variants: list[Variant]
     created_at: _dt.datetime
     updated_at: _dt.datetime
-    url: str | None = None
-    description: str | None = None
-    vendor: str | None = None
-    type: str | None = None
-    tags: list[str] = field(default_factory=list)
-    category_ids: list[str] = field(default_factory=list)
-    images: list[Image] = field(default_factory=list)
 
 
 @dataclass
@@ -96,26 +93,21 @@ class Catalog:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._products: dict[str, Product] = {}
-        self._categories: dict[str, Category] = {}
-        self._seq = 0
+        self._products: Records[Product] = Records("product")
+        self._categories: Records[Category] = Records("category")
 
     # -- products --------------------------------------------------------------------------
 
     def product(self, product_id: str) -> Product:
-        found = self._products.get(product_id)
-        if found is None:
-            raise NotFound("product", product_id)
-        return found
+        return self._products.get(product_id)
 
     def create_product(self, data: ProductInput, now: _dt.datetime) -> Product:
-        if data.id in self._products:
-            raise AlreadyExists("product", data.id)
+        self._products.check_free(data.id)
         _check_product(data)
-        product = Product(data.id, self._next(), data.title, data.status, data.currency, [], now, now)
+        product = Product(id=data.id, seq=self._products.next_seq(), title=data.title, status=data.status,
+                          currency=data.currency, variants=[], created_at=now, updated_at=now)
         self._fill(product, data, now)
-        self._products[product.id] = product
-        return product
+        return self._products.add(product.id, product)
 
     def replace_product(self, product_id: str, data: ProductInput, now: _dt.datetime) -> Product:
         product = self.product(product_id)
@@ -124,31 +116,25 @@ class Catalog:
         return product
 
     def delete_product(self, product_id: str) -> None:
-        self.product(product_id)
-        del self._products[product_id]
+        self._products.remove(product_id)
 
     def products(self, vendor: str | None = None, type_: str | None = None,
                  sort: str | None = None) -> list[Product]:
-        found = [p for p in self._products.values()
+        found = [p for p in self._products
                  if (vendor is None or p.vendor == vendor) and (type_ is None or p.type == type_)]
         return _sorted(found, sort)
 
     # -- categories ------------------------------------------------------------------------
 
     def category(self, category_id: str) -> Category:
-        found = self._categories.get(category_id)
-        if found is None:
-            raise NotFound("category", category_id)
-        return found
+        return self._categories.get(category_id)
 
     def create_category(self, category_id: str, title: str, now: _dt.datetime,
                         created_at: _dt.datetime | None = None,
                         updated_at: _dt.datetime | None = None) -> Category:
-        if category_id in self._categories:
-            raise AlreadyExists("category", category_id)
-        category = Category(category_id, self._next(), title, created_at or now, updated_at or now)
-        self._categories[category_id] = category
-        return category
+        self._categories.check_free(category_id)
+        category = Category(category_id, self._categories.next_seq(), title, created_at or now, updated_at or now)
+        return self._categories.add(category_id, category)
 
     def replace_category(self, category_id: str, title: str, now: _dt.datetime,
                          created_at: _dt.datetime | None = None,
@@ -158,27 +144,20 @@ class Catalog:
         return category
 
     def delete_category(self, category_id: str) -> None:
-        self.category(category_id)
-        del self._categories[category_id]
+        self._categories.remove(category_id)
 
     def categories(self, sort: str | None = None) -> list[Category]:
-        return _sorted(list(self._categories.values()), sort)
+        return _sorted(list(self._categories), sort)
 
     # -- internals -------------------------------------------------------------------------
-
-    def _next(self) -> int:
-        self._seq += 1
-        return self._seq
 
     @staticmethod
     def _fill(product: Product, data: ProductInput, now: _dt.datetime) -> None:
         """Every field from `data`: what it leaves out is cleared (create and replace alike)."""
-        product.title, product.status, product.currency = data.title, data.status, data.currency
+        for shared in dataclasses.fields(ProductFields):
+            value = getattr(data, shared.name)
+            setattr(product, shared.name, list(value) if isinstance(value, list) else value)  # lists not shared
         product.variants = list(data.variants or [])
-        product.url, product.description = data.url, data.description
-        product.vendor, product.type = data.vendor, data.type
-        product.tags, product.category_ids = list(data.tags), list(data.category_ids)
-        product.images = list(data.images)
         product.created_at = data.created_at or now
         product.updated_at = data.updated_at or now
 

@@ -10,11 +10,13 @@ Rules (sources in docs/omnisend-v3.md):
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import re
 from dataclasses import dataclass, field
 
-from simulator.errors import Invalid, NotFound, Problem
+from simulator.errors import Invalid, Problem
 from simulator.omnisend.brand import Brand
+from simulator.omnisend.records import Records
 
 CHANNEL_OF = {"email": "email", "phone": "sms"}
 STATUSES = ("subscribed", "unsubscribed", "nonSubscribed")
@@ -41,7 +43,7 @@ class Identifier:
 @dataclass
 class Contact:
     id: str
-    seq: int
+    seq: int  # 1, 2, 3...: contacts are never deleted, so the n-th contact has seq n
     created_at: _dt.datetime
     updated_at: _dt.datetime
     identifiers: list[Identifier] = field(default_factory=list)
@@ -83,33 +85,27 @@ class ContactBook:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._by_id: dict[str, Contact] = {}
-        self._order: list[str] = []
+        self._contacts: Records[Contact] = Records("contact")
         self._by_email: dict[str, str] = {}
         self._by_phone: dict[str, str] = {}
 
     def __len__(self) -> int:
-        return len(self._by_id)
+        return len(self._contacts)
 
     def get(self, contact_id: str) -> Contact:
-        found = self._by_id.get(contact_id)
-        if found is None:
-            raise NotFound("contact", contact_id)
-        return found
+        return self._contacts.get(contact_id)
 
     def by_email(self, email: str | None) -> Contact | None:
-        contact_id = self._by_email.get((email or "").lower())
-        return self._by_id.get(contact_id) if contact_id else None
+        return self._contacts.find(self._by_email.get((email or "").lower()))
 
     def by_phone(self, phone: str | None) -> Contact | None:
-        contact_id = self._by_phone.get(_phone_key(phone))
-        return self._by_id.get(contact_id) if contact_id else None
+        return self._contacts.find(self._by_phone.get(_phone_key(phone)))
 
     def find(self, email: str | None = None, phone: str | None = None,
              contact_id: str | None = None) -> Contact | None:
         """The contact named by any of the keys, tried in that order: contactID, email, phone."""
         if contact_id:
-            return self._by_id.get(contact_id)
+            return self._contacts.find(contact_id)
         return (email and self.by_email(email)) or (phone and self.by_phone(phone)) or None
 
     def create_or_update(self, data: ContactInput, now: _dt.datetime,
@@ -129,11 +125,9 @@ class ContactBook:
         if not kept:
             raise Invalid([Problem("identifiers", "duplicate",
                                    detail="every identifier already belongs to another contact")])
-        seq = len(self._order)
         created_at = data.created_at or now
-        contact = Contact(self.brand.ids.next("contact", "base62_27"), seq, created_at, now)
-        self._by_id[contact.id] = contact
-        self._order.append(contact.id)
+        contact = Contact(self.brand.ids.next("contact", "base62_27"), self._contacts.next_seq(), created_at, now)
+        self._contacts.add(contact.id, contact)
         self._apply(contact, data, kept, now)
         return contact, True
 
@@ -152,13 +146,12 @@ class ContactBook:
         and the cursor of the next page (None at the end)."""
         start = 0
         if after:
-            anchor = self._by_id.get(after)
+            anchor = self._contacts.find(after)
             if anchor is None:
                 raise Invalid([Problem("after", "invalid", detail="unknown cursor")])
-            start = anchor.seq + 1
+            start = anchor.seq  # the anchor is the seq-th contact: the next one is at index seq
         found: list[Contact] = []
-        for index in range(start, len(self._order)):
-            contact = self._by_id[self._order[index]]
+        for contact in itertools.islice(self._contacts, start, None):
             if not keep(contact):
                 continue
             if len(found) == limit:

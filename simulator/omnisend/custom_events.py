@@ -15,9 +15,10 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from simulator.errors import Invalid, NotFound, Problem
+from simulator.errors import Invalid, Problem
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import Contact, contacts_of
+from simulator.omnisend.records import Records
 
 FIELD_TYPES = ("string", "integer", "float", "boolean")
 
@@ -75,21 +76,17 @@ class EventCatalog:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._by_id: dict[str, CustomEvent] = {}
+        self._events: Records[CustomEvent] = Records("event")
         self._by_system_name: dict[str, str] = {}
 
     def all(self) -> list[CustomEvent]:
-        return list(self._by_id.values())
+        return list(self._events)
 
     def get(self, event_id: str) -> CustomEvent:
-        found = self._by_id.get(event_id)
-        if found is None:
-            raise NotFound("event", event_id)
-        return found
+        return self._events.get(event_id)
 
     def by_system_name(self, system_name: str) -> CustomEvent | None:
-        event_id = self._by_system_name.get(system_name)
-        return self._by_id.get(event_id) if event_id else None
+        return self._events.find(self._by_system_name.get(system_name))
 
     def define(self, system_name: str, name: str | None, fields: list[EventField], now: _dt.datetime,
                enabled: bool = True) -> CustomEvent:
@@ -111,7 +108,7 @@ class EventCatalog:
             raise Invalid(problems)
         event = CustomEvent(self.brand.ids.next("event", "hex24"), system_name, name or system_name, enabled,
                             now, now, fields=list(fields))
-        self._by_id[event.id] = event
+        self._events.add(event.id, event)
         self._by_system_name[system_name] = event.id
         return event
 

@@ -14,9 +14,11 @@ import copy
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
+from simulator.errors import Invalid, Problem
 from simulator.omnisend import recommended
 from simulator.omnisend.brand import Brand
+from simulator.omnisend.owned import OwnedQuery
+from simulator.omnisend.records import Records
 
 # Omnisend's order statuses (its v3 orders guide; the spec types them as free strings)
 PAYMENT_STATUSES = ("awaitingPayment", "partiallyPaid", "paid", "partiallyRefunded", "refunded", "voided")
@@ -78,29 +80,26 @@ class OrderDetails:
     lines: list[OrderLine] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Order(OrderDetails):
-    id: str = ""
-    seq: int = 0
-    contact_id: str = ""
+    id: str
+    seq: int
+    contact_id: str
     email: str | None = None
     phone: str | None = None
 
 
-@dataclass
-class OrderQuery:
-    email: str | None = None
-    phone: str | None = None
-    contact_id: str | None = None
+@dataclass(kw_only=True)
+class OrderQuery(OwnedQuery):
     cart_id: str | None = None
-    updated_from: _dt.datetime | None = None
-    updated_to: _dt.datetime | None = None
     payment_status: str | None = None
     fulfillment_status: str | None = None
-    sort: str | None = None  # created_at | updated_at | total, each biggest first; None: creation order
 
-
-SORTS = ("created_at", "updated_at", "total")
+    def keeps(self, order: Order) -> bool:
+        return (super().keeps(order)
+                and (self.cart_id is None or order.cart_id == self.cart_id)
+                and (self.payment_status is None or order.payment_status == self.payment_status)
+                and (self.fulfillment_status is None or order.fulfillment_status == self.fulfillment_status))
 
 
 class OrderBook:
@@ -108,19 +107,14 @@ class OrderBook:
 
     def __init__(self, brand: Brand):
         self.brand = brand
-        self._orders: dict[str, Order] = {}
-        self._seq = 0
+        self._orders: Records[Order] = Records("order")
 
     def get(self, order_id: str) -> Order:
-        found = self._orders.get(order_id)
-        if found is None:
-            raise NotFound("order", order_id)
-        return found
+        return self._orders.get(order_id)
 
     def create(self, order_id: str, details: OrderDetails, now: _dt.datetime, email: str | None = None,
                phone: str | None = None, contact_id: str | None = None) -> Order:
-        if order_id in self._orders:
-            raise AlreadyExists("order", order_id)
+        self._orders.check_free(order_id)
         problems: list[Problem] = []
         if email is None and phone is None and contact_id is None:
             problems.append(Problem("email", "invalid", detail="email, phone or contactID is required"))
@@ -129,11 +123,10 @@ class OrderBook:
         if problems:
             raise Invalid(problems)
         contact = recommended.contact_for(self.brand, owner, now)
-        self._seq += 1
-        order = Order(**_fields(details), id=order_id, seq=self._seq, contact_id=contact.id,
+        order = Order(**_fields(details), id=order_id, seq=self._orders.next_seq(), contact_id=contact.id,
                       email=email or contact.email, phone=phone or contact.phone)
         order.updated_at = details.updated_at or now
-        self._orders[order_id] = order
+        self._orders.add(order_id, order)
         recommended.record_order_events(self.brand, order, [recommended.PLACED_ORDER], now)
         recommended.record_order_events(self.brand, order, recommended.order_status_events(None, order), now)
         return order
@@ -170,24 +163,10 @@ class OrderBook:
         return order
 
     def delete(self, order_id: str) -> None:
-        self.get(order_id)
-        del self._orders[order_id]
+        self._orders.remove(order_id)
 
     def query(self, q: OrderQuery) -> list[Order]:
-        def keep(order: Order) -> bool:
-            return ((q.email is None or (order.email or "").lower() == q.email.lower())
-                    and (q.phone is None or _digits(order.phone) == _digits(q.phone))
-                    and (q.contact_id is None or order.contact_id == q.contact_id)
-                    and (q.cart_id is None or order.cart_id == q.cart_id)
-                    and (q.payment_status is None or order.payment_status == q.payment_status)
-                    and (q.fulfillment_status is None or order.fulfillment_status == q.fulfillment_status)
-                    and (q.updated_from is None or order.updated_at >= q.updated_from)
-                    and (q.updated_to is None or order.updated_at <= q.updated_to))
-
-        found = [order for order in self._orders.values() if keep(order)]
-        if q.sort:
-            found.sort(key=lambda order: getattr(order, q.sort), reverse=True)
-        return found
+        return q.select(self._orders)
 
 
 def _fields(details: OrderDetails) -> dict:
@@ -203,10 +182,6 @@ def _status_problems(details: OrderDetails) -> list[Problem]:
         problems.append(Problem("fulfillmentStatus", "enum", expected=list(FULFILLMENT_STATUSES),
                                 got=details.fulfillment_status))
     return problems
-
-
-def _digits(phone: str | None) -> str:
-    return "".join(ch for ch in phone or "" if ch.isdigit())
 
 
 def orders_of(brand: Brand) -> OrderBook:

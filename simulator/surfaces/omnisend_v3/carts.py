@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import jsonify
 
-from simulator.omnisend.carts import Cart, CartInput, CartLine, CartQuery, carts_of
+from simulator.omnisend.carts import Cart, CartBook, CartInput, CartLine, CartQuery, carts_of
 from simulator.surfaces.omnisend_v3 import blueprint, paging
 from simulator.surfaces.omnisend_v3.common import brand, instant, no_content, now, stamp
 from simulator.surfaces.omnisend_v3.listing import Query
@@ -56,6 +56,15 @@ def line_reply(cart: Cart, line: CartLine) -> dict:
     return {"cartID": cart.id, "cartProductID": line.id, "productID": line.product_id, "variantID": line.variant_id}
 
 
+def _existing(cart_id: str, line_id: str | None = None) -> CartBook:
+    """The brand's carts, once the cart (and line) the path names is known: a 404 comes before a 400."""
+    book = carts_of(brand())
+    cart = book.get(cart_id)
+    if line_id is not None:
+        cart.line(line_id)
+    return book
+
+
 @blueprint.post("/carts")
 def create_cart():
     cart = carts_of(brand()).create(cart_input(body("POST_carts")), now())
@@ -72,16 +81,14 @@ def get_cart(cart_id: str):
 
 @blueprint.put("/carts/<cart_id>")
 def replace_cart(cart_id: str):
-    book = carts_of(brand())
-    book.get(cart_id)  # 404 before 400
+    book = _existing(cart_id)
     cart = book.replace(cart_id, cart_input(body("PUT_carts-cartID")), now())
     return jsonify({"cartID": cart.id})
 
 
 @blueprint.patch("/carts/<cart_id>")
 def patch_cart(cart_id: str):
-    book = carts_of(brand())
-    book.get(cart_id)
+    book = _existing(cart_id)
     data = body("PATCH_carts-cartID")
     lines = [line_changes(item) for item in data["products"]] if "products" in data else None
     cart = book.patch(cart_id, cart_input({k: v for k, v in data.items() if k != "products"}), lines, now())
@@ -96,8 +103,7 @@ def delete_cart(cart_id: str):
 
 @blueprint.post("/carts/<cart_id>/products")
 def add_cart_product(cart_id: str):
-    book = carts_of(brand())
-    book.get(cart_id)
+    book = _existing(cart_id)
     data = body("POST_carts-cartID-products")
     cart, line = book.add_line(cart_id, data["currency"], CartLine(**line_changes(data)), now())
     return jsonify(line_reply(cart, line))
@@ -105,8 +111,7 @@ def add_cart_product(cart_id: str):
 
 @blueprint.put("/carts/<cart_id>/products/<line_id>")
 def replace_cart_product(cart_id: str, line_id: str):
-    book = carts_of(brand())
-    book.get(cart_id).line(line_id)
+    book = _existing(cart_id, line_id)
     data = body("PUT_carts-cartID-products-cartProductID")
     changes = {k: v for k, v in line_changes(data).items() if k != "id"}  # the path names the line
     cart, line = book.replace_line(cart_id, line_id, data["currency"], CartLine(line_id, **changes), now())
@@ -115,8 +120,7 @@ def replace_cart_product(cart_id: str, line_id: str):
 
 @blueprint.patch("/carts/<cart_id>/products/<line_id>")
 def patch_cart_product(cart_id: str, line_id: str):
-    book = carts_of(brand())
-    book.get(cart_id).line(line_id)
+    book = _existing(cart_id, line_id)
     data = body("PATCH_carts-cartID-products-cartProductID")
     cart, line = book.patch_line(cart_id, line_id, data.get("currency"), line_changes(data), now())
     return jsonify(line_reply(cart, line))

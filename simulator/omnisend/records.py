@@ -1,0 +1,58 @@
+"""The records of one kind in one brand's store, by id and in creation order.
+
+Every store (contacts, products, carts, orders, ...) needs the same lookups and the same 404, so they
+share this one class rather than each keeping its own dict, counter and `NotFound`."""
+from __future__ import annotations
+
+from typing import Generic, Iterator, TypeVar
+
+from simulator.errors import AlreadyExists, NotFound
+
+T = TypeVar("T")
+
+
+class Records(Generic[T]):
+    """Records by id; iteration yields the records oldest first (a dict keeps insertion order, and an
+    id is added once). `kind` names the resource in NotFound and AlreadyExists."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._by_id: dict[str, T] = {}
+        self._seq = 0
+
+    def next_seq(self) -> int:
+        """1, 2, 3...: a creation number, for sorts that must keep creation order on ties."""
+        self._seq += 1
+        return self._seq
+
+    def get(self, record_id: str) -> T:
+        found = self._by_id.get(record_id)
+        if found is None:
+            raise NotFound(self.kind, record_id)
+        return found
+
+    def find(self, record_id: str | None) -> T | None:
+        return self._by_id.get(record_id)
+
+    def check_free(self, record_id: str | None) -> None:
+        """Refuse an id the client chose when a record already holds it."""
+        if record_id in self._by_id:
+            raise AlreadyExists(self.kind, record_id)
+
+    def add(self, record_id: str, record: T) -> T:
+        self._by_id[record_id] = record
+        return record
+
+    def remove(self, record_id: str) -> T:
+        record = self.get(record_id)
+        del self._by_id[record_id]
+        return record
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self._by_id.values())
+
+    def __contains__(self, record_id: object) -> bool:
+        return record_id in self._by_id
