@@ -18,6 +18,7 @@ import pytest
 
 from simulator import Sandbox, Settings
 from simulator.server import LiveServer
+from tests.conftest import check_contract
 from tests.conftest import START
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,8 @@ def live(_server):
 
 def v3_client(server: LiveServer, **kwargs) -> httpx.Client:
     return httpx.Client(base_url=server.base_urls()["omnisend-v3"], timeout=10,
-                        headers={"X-API-KEY": server.sandbox.test_keys()["omnisend"]}, **kwargs)
+                        headers={"X-API-KEY": server.sandbox.test_keys()["omnisend"]},
+                        event_hooks={"response": [check_contract]}, **kwargs)
 
 
 def contact_body(email: str, **extra) -> dict:
