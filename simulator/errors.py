@@ -47,7 +47,10 @@ class NotFound(DomainError):
 
 @dataclass
 class Conflict(DomainError):
+    """The resource's state forbids the call. `code` is a machine slug where the vendor has one."""
     detail: str
+    code: str | None = None
+    field: str | None = None
     status = 409
 
 

@@ -19,6 +19,7 @@ from simulator.core.keys import Credential, Keyring
 from simulator.core.outbox import Outbox
 from simulator.core.ratelimit import RateLimiter
 from simulator.core.scheduler import Scheduler
+from simulator.core.tokens import TokenStore
 from simulator.omnisend.brand import Brand
 from simulator.settings import Settings
 
@@ -39,6 +40,8 @@ class Sandbox:
         self.journal = Journal(self.settings.journal_limit)
         self.messages = Outbox()
         self.limiter = RateLimiter()
+        self.tokens = TokenStore(seed)
+        self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self._brands: dict[str, Brand] = {}
         from simulator.surfaces import all_surfaces  # the surfaces import the model, not the reverse
         self.app = create_app(self, all_surfaces())
@@ -75,11 +78,17 @@ class Sandbox:
     # -- in-process use --------------------------------------------------------------------
 
     def client(self, surface: str = "omnisend-v3", key: str | None = None, **kwargs) -> httpx.Client:
-        """An httpx client on `surface` ("omnisend-v3" or "sim") going through WSGI, no socket."""
-        base = {"omnisend-v3": "/omnisend/v3", "sim": "/_sim"}[surface]
+        """An httpx client on a surface, going through WSGI with no socket: "omnisend-v3",
+        "omnisend-api" (`Omnisend-Version: 2026-03-15`), "omnisend-oauth" or "sim". Vendor
+        surfaces get the seed's test key unless `key` (or an Authorization header) is given."""
+        base = {"omnisend-v3": "/omnisend/v3", "omnisend-api": "/omnisend/api", "omnisend-oauth": "/omnisend/oauth2",
+                "sim": "/_sim"}[surface]
         headers = dict(kwargs.pop("headers", {}) or {})
         if surface == "omnisend-v3":
             headers.setdefault("X-API-KEY", key or self.test_keys()["omnisend"])
+        elif surface == "omnisend-api":
+            headers.setdefault("Authorization", f"Omnisend-API-Key {key or self.test_keys()['omnisend']}")
+            headers.setdefault("Omnisend-Version", "2026-03-15")
         return httpx.Client(transport=httpx.WSGITransport(app=self._in_process_wsgi),
                             base_url=IN_PROCESS_HOST + base, headers=headers, **kwargs)
 

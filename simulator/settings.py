@@ -24,6 +24,9 @@ class Settings:
     # (the spec note read as "can"), "except_sent_draft" (the note read literally)
     v3_campaign_delete: str = "except_inProgress"
     v3_campaign_send_seconds: int = 60  # a started campaign is inProgress this long, then sent
+    # Omnisend dated API
+    api_rate_limit: int = 400  # the default bucket's requests per brand per sliding minute
+    oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024
     journal_limit: int = 50_000

@@ -25,13 +25,31 @@ class ContactEvent:
 
 
 @dataclass
+class BrandProfile:
+    """What `GET /brands/current` shows. `timezone` is the clock of automation `specificTime` delays."""
+    name: str
+    currency: str = "USD"
+    timezone: str = "UTC"
+    platform: str = "api"
+    version: str = ""
+    website: str = ""
+    connected: bool = False
+
+
+@dataclass
 class Brand:
     id: str
     ids: IdFactory
     created_at: _dt.datetime
+    profile: BrandProfile = None  # type: ignore[assignment]  # set in __post_init__
     stores: dict[str, Any] = field(default_factory=dict)  # resource name -> its store, made on first use
     activity: list[ContactEvent] = field(default_factory=list)
     listeners: list[Callable[["Brand", ContactEvent], None]] = field(default_factory=list)
+    runtime: Any = None  # the automation engine's lifecycle hooks (omnisend/automations.Runtime), set by the sandbox
+
+    def __post_init__(self):
+        if self.profile is None:
+            self.profile = BrandProfile(name=f"Sandbox brand {self.id}")
 
     def store(self, name: str, factory: Callable[["Brand"], Any]) -> Any:
         """The brand's store for one resource, created on first use (keeps resources independent)."""

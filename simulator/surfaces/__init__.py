@@ -27,5 +27,7 @@ class Surface(Protocol):
 
 def all_surfaces() -> list[Surface]:
     from simulator.control import ControlSurface
+    from simulator.surfaces.omnisend_api import OmnisendApiSurface
+    from simulator.surfaces.omnisend_oauth import OmnisendOAuthSurface
     from simulator.surfaces.omnisend_v3 import OmnisendV3Surface
-    return [OmnisendV3Surface(), ControlSurface()]
+    return [OmnisendV3Surface(), OmnisendApiSurface(), OmnisendOAuthSurface(), ControlSurface()]
