@@ -8,8 +8,7 @@ import datetime as _dt
 import hashlib
 import threading
 from pathlib import Path
-
-import httpx
+from typing import TYPE_CHECKING
 
 from simulator.app import LockedApp, create_app
 from simulator.core.clock import Clock
@@ -22,6 +21,9 @@ from simulator.core.scheduler import Scheduler
 from simulator.core.tokens import TokenStore
 from simulator.omnisend.brand import Brand
 from simulator.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx
 
 IN_PROCESS_HOST = "http://sandbox.local"
 
@@ -77,7 +79,7 @@ class Sandbox:
 
     # -- in-process use --------------------------------------------------------------------
 
-    def client(self, surface: str = "omnisend-v3", key: str | None = None, **kwargs) -> httpx.Client:
+    def client(self, surface: str = "omnisend-v3", key: str | None = None, **kwargs) -> "httpx.Client":
         """An httpx client on a surface, going through WSGI with no socket: "omnisend-v3",
         "omnisend-api" (`Omnisend-Version: 2026-03-15`), "omnisend-oauth" or "sim". Vendor
         surfaces get the seed's test key unless `key` (or an Authorization header) is given."""
@@ -89,6 +91,7 @@ class Sandbox:
         elif surface == "omnisend-api":
             headers.setdefault("Authorization", f"Omnisend-API-Key {key or self.test_keys()['omnisend']}")
             headers.setdefault("Omnisend-Version", "2026-03-15")
+        import httpx  # only in-process use needs it; a server start should not pay for it
         return httpx.Client(transport=httpx.WSGITransport(app=self._in_process_wsgi),
                             base_url=IN_PROCESS_HOST + base, headers=headers, **kwargs)
 

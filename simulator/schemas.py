@@ -17,25 +17,31 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from typing import TYPE_CHECKING
+
 import fastjsonschema
-import jsonschema
 from fastjsonschema.draft04 import CodeGeneratorDraft04
 
 from simulator.errors import Invalid, Problem
 
+if TYPE_CHECKING:
+    import jsonschema
 
-def _format_checker() -> jsonschema.FormatChecker:
+
+@cache
+def _formats() -> "jsonschema.FormatChecker":
     """Draft-7's format checker, with `date-time`, `email` and `uri` checked by the patterns the
     compiled validator uses: jsonschema leaves the first and last to optional packages, so without
-    this a bad URL would be reported alone instead of among every other problem of the body."""
+    this a bad URL would be reported alone instead of among every other problem of the body.
+    (jsonschema is imported only here, when a body fails or a test checks a response: it is slow
+    to import and a server start should not pay for it.)"""
+    import jsonschema
     checker = jsonschema.FormatChecker(formats=list(jsonschema.Draft7Validator.FORMAT_CHECKER.checkers))
     for name in ("date-time", "email", "uri"):
         pattern = re.compile(CodeGeneratorDraft04.FORMAT_REGEXS[name])
         checker.checks(name)(lambda value, pattern=pattern: not isinstance(value, str) or bool(pattern.match(value)))
     return checker
 
-
-_FORMATS = _format_checker()
 
 
 @dataclass
@@ -72,7 +78,7 @@ class Contract:
             schema = load_error_schema(self.surface)
         if schema is None:
             return [f"{self.method} {self.path}: no response schema for status {status}"]
-        validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+        validator = _validator(schema)
         return [f"{_path(e.absolute_path)}: {e.message}" for e in validator.iter_errors(body)]
 
     def matches(self, method: str, path: str) -> bool:
@@ -81,11 +87,16 @@ class Contract:
 
 def problems_of(schema: dict, body) -> list[Problem]:
     """Every problem jsonschema finds in `body`, as domain problems, in document order."""
-    validator = jsonschema.Draft7Validator(schema, format_checker=_FORMATS)
+    validator = _validator(schema)
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
         problems.extend(_to_problems(error))
     return problems
+
+
+def _validator(schema: dict) -> "jsonschema.Draft7Validator":
+    from jsonschema import Draft7Validator
+    return Draft7Validator(schema, format_checker=_formats())
 
 
 def _to_problems(error: jsonschema.ValidationError) -> list[Problem]:
