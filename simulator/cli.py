@@ -50,6 +50,8 @@ def serve(args) -> int:
         print(f"  {name:<15} {url}")
     for vendor, key in sandbox.test_keys().items():
         print(f"  {vendor} test key: {key}")
+    if "klaviyo" in sandbox.test_keys():
+        print(f"  klaviyo company id (public key): {sandbox.company_id()}")
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(f"  warning: bound to {args.host}; the control API still answers loopback only"
               + ("" if args.admin_token else " (no --admin-token given)"))

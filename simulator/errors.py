@@ -51,6 +51,7 @@ class Conflict(DomainError):
     detail: str
     code: str | None = None
     field: str | None = None
+    meta: dict | None = None  # vendor extras, e.g. Klaviyo's duplicate_profile_id
     status = 409
 
 

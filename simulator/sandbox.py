@@ -19,6 +19,7 @@ from simulator.core.outbox import Outbox
 from simulator.core.ratelimit import RateLimiter
 from simulator.core.scheduler import Scheduler
 from simulator.core.tokens import TokenStore
+from simulator.klaviyo.account import Account as KlaviyoAccount
 from simulator.omnisend.brand import Brand
 from simulator.settings import Settings
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     import httpx
 
 IN_PROCESS_HOST = "http://sandbox.local"
+KLAVIYO_REVISION = "2026-10-15"  # what the current official SDK (klaviyo-api 25.x) sends
 
 
 class Sandbox:
@@ -45,6 +47,7 @@ class Sandbox:
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self._brands: dict[str, Brand] = {}
+        self._klaviyo: dict[str, KlaviyoAccount] = {}
         from simulator.surfaces import all_surfaces  # the surfaces import the model, not the reverse
         self.app = create_app(self, all_surfaces())
         self.wsgi = LockedApp(self.app, self.lock)
@@ -61,21 +64,42 @@ class Sandbox:
     def _new_brand(self, brand_id: str) -> Brand:
         return Brand(brand_id, IdFactory(self.seed, f"omnisend:{brand_id}"), self.clock.now())
 
+    def klaviyo_account(self, company_id: str) -> KlaviyoAccount:
+        """The Klaviyo account named by its company id (public key), created empty on first use."""
+        account = self._klaviyo.get(company_id)
+        if account is None:
+            account = self._klaviyo[company_id] = self._new_klaviyo(company_id)
+        return account
+
+    def _new_klaviyo(self, company_id: str) -> KlaviyoAccount:
+        return KlaviyoAccount(company_id, IdFactory(self.seed, f"klaviyo:{company_id}"), self.clock.now())
+
     def accounts(self) -> list[dict]:
-        return [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),
-                 "contacts": len(b.stores["contacts"]) if "contacts" in b.stores else 0}
-                for b in sorted(self._brands.values(), key=lambda b: b.id)]
+        omnisend = [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),
+                     "contacts": len(b.stores["contacts"]) if "contacts" in b.stores else 0}
+                    for b in sorted(self._brands.values(), key=lambda b: b.id)]
+        klaviyo = [{"vendor": "klaviyo", "id": a.id, "created_at": a.created_at.isoformat()}
+                   for a in sorted(self._klaviyo.values(), key=lambda a: a.id)]
+        return omnisend + klaviyo
 
     def test_keys(self) -> dict[str, str]:
-        """Ready-to-use keys: the first listed per vendor in closed mode, else ones made from the seed."""
-        listed = self.keyring.credentials("omnisend")
-        if listed:
-            return {"omnisend": listed[0].key}
-        digest = hashlib.blake2b(f"flow-sandbox|{self.seed}|omnisend".encode(), digest_size=20).hexdigest()
-        return {"omnisend": f"{digest[:24]}-{digest[24:40]}"}
+        """Ready-to-use keys per vendor: the first listed in closed mode, else ones made from the seed."""
+        keys = {}
+        for vendor, shape in (("omnisend", lambda d: f"{d[:24]}-{d[24:40]}"), ("klaviyo", lambda d: f"pk_{d[:34]}")):
+            listed = self.keyring.credentials(vendor)
+            if listed:
+                keys[vendor] = listed[0].key
+            elif not self.keyring.closed:
+                keys[vendor] = shape(hashlib.blake2b(f"flow-sandbox|{self.seed}|{vendor}".encode(),
+                                                     digest_size=20).hexdigest())
+        return keys
+
+    def company_id(self, key: str | None = None) -> str:
+        """The Klaviyo company id (public key) of a private key, by default the test key's."""
+        return self.credential("klaviyo", key or self.test_keys()["klaviyo"]).account
 
     def credential(self, vendor: str, key: str | None) -> Credential | None:
-        return self.keyring.omnisend(key) if vendor == "omnisend" else None
+        return self.keyring.lookup(vendor, key)
 
     # -- in-process use --------------------------------------------------------------------
 
@@ -84,13 +108,19 @@ class Sandbox:
         "omnisend-api" (`Omnisend-Version: 2026-03-15`), "omnisend-oauth" or "sim". Vendor
         surfaces get the seed's test key unless `key` (or an Authorization header) is given."""
         base = {"omnisend-v3": "/omnisend/v3", "omnisend-api": "/omnisend/api", "omnisend-oauth": "/omnisend/oauth2",
-                "sim": "/_sim"}[surface]
+                "klaviyo-api": "/klaviyo/api", "klaviyo-client": "/klaviyo/client", "sim": "/_sim"}[surface]
         headers = dict(kwargs.pop("headers", {}) or {})
         if surface == "omnisend-v3":
             headers.setdefault("X-API-KEY", key or self.test_keys()["omnisend"])
         elif surface == "omnisend-api":
             headers.setdefault("Authorization", f"Omnisend-API-Key {key or self.test_keys()['omnisend']}")
             headers.setdefault("Omnisend-Version", "2026-03-15")
+        elif surface.startswith("klaviyo"):
+            headers.setdefault("revision", KLAVIYO_REVISION)
+            if surface == "klaviyo-api":
+                headers.setdefault("Authorization", f"Klaviyo-API-Key {key or self.test_keys()['klaviyo']}")
+            else:
+                kwargs.setdefault("params", {"company_id": self.company_id()})
         import httpx  # only in-process use needs it; a server start should not pay for it
         return httpx.Client(transport=httpx.WSGITransport(app=self._in_process_wsgi),
                             base_url=IN_PROCESS_HOST + base, headers=headers, **kwargs)
@@ -122,6 +152,8 @@ class Sandbox:
         with self.lock:
             for brand_id in list(self._brands):
                 self._brands[brand_id] = self._new_brand(brand_id)
+            for company_id in list(self._klaviyo):
+                self._klaviyo[company_id] = self._new_klaviyo(company_id)
             self.scheduler.clear()
             self.limiter.reset()
             self.journal.clear()

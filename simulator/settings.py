@@ -27,6 +27,8 @@ class Settings:
     # Omnisend dated API
     api_rate_limit: int = 400  # the default bucket's requests per brand per sliding minute
     oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
+    # Klaviyo
+    klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024
     journal_limit: int = 50_000

@@ -28,7 +28,7 @@ SHAPES = {
     "hex24": lambda d: d.hex()[:24],  # Mongo-style object id: Omnisend batch ids
     "base62_27": lambda d: _base62(d, 27),  # Omnisend contactID
     "uuid": lambda d: "{}-{}-{}-{}-{}".format(*(d.hex()[a:b] for a, b in ((0, 8), (8, 12), (12, 16), (16, 20), (20, 32)))),
-    "base62_26": lambda d: _base62(d, 26),
+    "base62_6": lambda d: _base62(d, 6),  # Klaviyo list, metric and flow ids
 }
 
 

@@ -8,9 +8,14 @@ Keys file (YAML)::
     omnisend:
       - key: 0123456789abcdef01234567-secret
         scopes: [contacts.read, contacts.write]   # optional; default every scope
+    klaviyo:
+      - key: pk_0123456789abcdefghijklmnopqrstuvwx
+        company_id: AbC123                         # optional; default derived from the key
+        scopes: [events:write, profiles:read]
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +23,16 @@ from pathlib import Path
 import yaml
 
 OMNISEND_KEY = re.compile(r"^([0-9a-f]{24})-([A-Za-z0-9_.]+)$")
+KLAVIYO_KEY = re.compile(r"^pk_[A-Za-z0-9]{34}$")
+COMPANY_ID = re.compile(r"^[A-Za-z0-9]{6}$")
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
 class Credential:
     vendor: str
     key: str
-    account: str
+    account: str  # Omnisend: the brand id; Klaviyo: the company id (public key)
     scopes: frozenset[str] | None = None  # None: every scope
 
 
@@ -36,6 +44,21 @@ def omnisend_brand_of(key: str) -> str | None:
     """The brand id an Omnisend key names, or None when the key is malformed."""
     match = OMNISEND_KEY.match(key or "")
     return match.group(1) if match else None
+
+
+def klaviyo_company_of(key: str) -> str | None:
+    """The company id (6-character public key) a well-formed private key stands for in open mode.
+
+    A real account can have many private keys; here each key names its own account, derived from
+    the key so it is the same on every run."""
+    if not KLAVIYO_KEY.match(key or ""):
+        return None
+    number = int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big")
+    return "".join(_BASE62[(number // 62 ** i) % 62] for i in range(6))
+
+
+ACCOUNT_OF = {"omnisend": omnisend_brand_of, "klaviyo": klaviyo_company_of}
+SHAPES = {"omnisend": "<24 hex brand id>-<secret>", "klaviyo": "pk_ and 34 letters or digits"}
 
 
 @dataclass
@@ -53,17 +76,10 @@ class Keyring:
             raise KeysFileError(f"{path}: expected a mapping of vendor to a list of keys")
         ring = cls(closed=True)
         for vendor, entries in data.items():
-            if vendor != "omnisend":
-                continue  # other vendors' keys are read by their own surfaces
+            if vendor not in ACCOUNT_OF:
+                raise KeysFileError(f"{path}: unknown vendor {vendor!r} (expected {', '.join(ACCOUNT_OF)})")
             for i, entry in enumerate(entries or []):
-                if not isinstance(entry, dict) or "key" not in entry:
-                    raise KeysFileError(f"{path}: {vendor}[{i}] needs a 'key'")
-                brand = omnisend_brand_of(str(entry["key"]))
-                if brand is None:
-                    raise KeysFileError(f"{path}: {vendor}[{i}].key is not <24 hex brand id>-<secret>")
-                scopes = entry.get("scopes")
-                ring.add(Credential("omnisend", str(entry["key"]), brand,
-                                    frozenset(scopes) if scopes is not None else None))
+                ring.add(_credential(path, vendor, i, entry))
         return ring
 
     def add(self, credential: Credential) -> None:
@@ -72,12 +88,38 @@ class Keyring:
     def credentials(self, vendor: str | None = None) -> list[Credential]:
         return [c for c in self._by_key.values() if vendor is None or c.vendor == vendor]
 
-    def omnisend(self, key: str | None) -> Credential | None:
-        """The credential for an Omnisend key, or None when the key is not valid here."""
+    def lookup(self, vendor: str, key: str | None) -> Credential | None:
+        """The credential for a vendor's key, or None when the key is not valid here."""
         if not key:
             return None
-        known = self._by_key.get(("omnisend", key))
+        known = self._by_key.get((vendor, key))
         if known is not None or self.closed:
             return known
-        brand = omnisend_brand_of(key)
-        return Credential("omnisend", key, brand) if brand else None
+        account = ACCOUNT_OF[vendor](key)
+        return Credential(vendor, key, account) if account else None
+
+    def company(self, company_id: str | None) -> str | None:
+        """The Klaviyo account a public key (company id) names: in closed mode one of the listed."""
+        if not company_id or not COMPANY_ID.match(company_id):
+            return None
+        if self.closed and all(c.account != company_id for c in self.credentials("klaviyo")):
+            return None
+        return company_id
+
+
+def _credential(path, vendor: str, index: int, entry) -> Credential:
+    where = f"{path}: {vendor}[{index}]"
+    if not isinstance(entry, dict) or "key" not in entry:
+        raise KeysFileError(f"{where} needs a 'key'")
+    key = str(entry["key"])
+    account = ACCOUNT_OF[vendor](key)
+    if account is None:
+        raise KeysFileError(f"{where}.key is not {SHAPES[vendor]}")
+    if vendor == "klaviyo" and "company_id" in entry:
+        account = str(entry["company_id"])
+        if not COMPANY_ID.match(account):
+            raise KeysFileError(f"{where}.company_id must be 6 letters or digits")
+    scopes = entry.get("scopes")
+    if scopes is not None and not (isinstance(scopes, list) and all(isinstance(x, str) for x in scopes)):
+        raise KeysFileError(f"{where}.scopes must be a list of scope names")
+    return Credential(vendor, key, account, frozenset(scopes) if scopes is not None else None)

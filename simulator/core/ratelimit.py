@@ -69,6 +69,11 @@ class RateLimiter:
         remaining, reset = looks[index]
         return Decision(allowed, windows[index].limit, max(0, remaining), reset)
 
+    def peek(self, key: tuple, window: Window, now: _dt.datetime) -> tuple[int, int]:
+        """(remaining, reset seconds) of one window of `key`, spending nothing: for headers that
+        describe a window other than the tightest."""
+        return self._look(key, window, _seconds(now))
+
     def _look(self, key, w: Window, t: float) -> tuple[int, int]:
         if w.kind == "fixed":
             start = math.floor(t / w.period_seconds) * w.period_seconds

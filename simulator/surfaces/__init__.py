@@ -27,7 +27,9 @@ class Surface(Protocol):
 
 def all_surfaces() -> list[Surface]:
     from simulator.control import ControlSurface
+    from simulator.surfaces.klaviyo import KlaviyoApiSurface, KlaviyoClientSurface
     from simulator.surfaces.omnisend_api import OmnisendApiSurface
     from simulator.surfaces.omnisend_oauth import OmnisendOAuthSurface
     from simulator.surfaces.omnisend_v3 import OmnisendV3Surface
-    return [OmnisendV3Surface(), OmnisendApiSurface(), OmnisendOAuthSurface(), ControlSurface()]
+    return [OmnisendV3Surface(), OmnisendApiSurface(), OmnisendOAuthSurface(),
+            KlaviyoApiSurface(), KlaviyoClientSurface(), ControlSurface()]

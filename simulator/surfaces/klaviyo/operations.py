@@ -1,0 +1,45 @@
+"""Which Klaviyo operations exist in which revision, their scopes and their rate limits.
+
+`contracts/klaviyo/operations.json` holds the facts, read from each vendored revision of Klaviyo's
+OpenAPI spec (tests/test_klaviyo_operations.py keeps it true to them). A requested revision behaves
+as the newest vendored revision at or before it; an operation that revision lacks answers 404."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from simulator.core.ratelimit import Window
+
+
+@dataclass(frozen=True)
+class Operation:
+    id: str
+    method: str
+    path: str  # as the spec writes it: /api/events, /client/events
+    scopes: tuple[str, ...]
+    limits: dict  # vendored revision -> {"burst": n/s, "steady": n/min, "daily"?: n/day}
+
+    def windows(self, vendored: str) -> tuple[Window, ...]:
+        """burst (1 s), steady (1 min) and daily windows, fixed, as that revision's spec gives them."""
+        limits = self.limits[vendored]
+        spans = (("burst", 1), ("steady", 60), ("daily", 86400))
+        return tuple(Window(limits[name], seconds, "fixed") for name, seconds in spans if name in limits)
+
+
+@cache
+def table() -> dict:
+    return json.loads(resources.files("simulator.contracts").joinpath("klaviyo", "operations.json").read_text())
+
+
+@cache
+def operation(operation_id: str) -> Operation:
+    entry = table()["operations"][operation_id]
+    return Operation(operation_id, entry["method"], entry["path"], tuple(entry["scopes"]), entry["limits"])
+
+
+def vendored_for(revision_date: str) -> str | None:
+    """The newest vendored spec revision at or before a (resolved) revision date."""
+    earlier = [r for r in table()["vendored"] if r <= revision_date]
+    return earlier[-1] if earlier else None
