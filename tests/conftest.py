@@ -10,6 +10,7 @@ import pytest
 
 from simulator import Sandbox
 from simulator.schemas import find, load_error_schema
+from tests import klaviyo_spec
 
 START = "2026-11-02T10:00:00Z"
 SPECS = Path(__file__).resolve().parents[1].parent / "shared" / "specs"
@@ -17,8 +18,17 @@ SURFACE_PREFIXES = {"/omnisend/v3": "omnisend-v3", "/omnisend/api": "omnisend-ap
 
 
 def check_contract(response: httpx.Response) -> None:
-    """Fail the test when a vendor response breaks its operation's contract."""
+    """Fail the test when a vendor response breaks its operation's contract (for Klaviyo: the
+    vendor's own published schema, when the specs are at hand)."""
     path = urlsplit(str(response.request.url)).path
+    if path.startswith("/klaviyo/"):
+        if SPECS.is_dir() and response.request.method != "OPTIONS":
+            response.read()
+            relative = path[len("/klaviyo"):]
+            body = response.json() if response.content else None
+            errors = klaviyo_spec.response_errors(SPECS, response.request.method, relative, response.status_code, body)
+            assert not errors, f"{response.request.method} {relative} -> {response.status_code} breaks Klaviyo's schema: {errors}"
+        return
     for prefix, surface in SURFACE_PREFIXES.items():
         if path.startswith(prefix + "/"):
             break

@@ -109,7 +109,7 @@ def test_following_next_in_each_cursor_spelling_sees_every_metric_once(sb, kl, s
         body = response.json()
         seen += [m["id"] for m in body["data"]]
         assert all(m["links"]["self"].startswith("http://sandbox.local/klaviyo/api/metrics/") for m in body["data"])
-        link = body["links"]["next"]
+        link = body["links"].get("next")
         if link is None:
             break
         cursor = parse_qs(urlsplit(link).query)["page[cursor]"][0]

@@ -84,7 +84,7 @@ def page_of(items: list, key, size: int) -> tuple[list, str | None]:
 def collection(data: list[dict], next_position: str | None, included: list[dict] | None = None) -> dict:
     args = {k: v for k, v in request.args.items() if k != "page[cursor]"}
     here = request.base_url
-    links = {"self": f"{here}?{urlencode(request.args)}" if request.args else here, "next": None, "prev": None}
+    links = {"self": f"{here}?{urlencode(request.args)}" if request.args else here}  # next: only when there is one
     if next_position is not None:
         links["next"] = f"{here}?{urlencode({**args, 'page[cursor]': encode_cursor(next_position)})}"
     out = {"data": data, "links": links}
