@@ -20,8 +20,8 @@ serve: $(STAMP)  ## the main job: run the sandbox on http://127.0.0.1:8787
 test: $(STAMP)  ## the test suite, on both cores
 	$(BIN)/python -m pytest -n 2 $(ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python bench/omnisend_v3_contacts.py
+bench: $(STAMP)  ## every benchmark; each prints ratios against a floor measured in the same run
+	for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,10 +5,11 @@ run what wall time made due (real clock) -> the surface admits the request (auth
 the view -> the surface decorates the response -> the journal records it. Errors anywhere become
 the surface's vendor body; nothing escapes as a bare 500.
 
-A request the sandbox makes to itself (each item of a v3 batch runs as the single request it stands
-for, so it gets exactly that endpoint's answer) carries `INTERNAL` in its WSGI environ: it runs no
-due jobs (it is itself run by a job, with the clock pinned), is not journalled (the batch request
-was) and its surface does not charge it to the rate limit (the batch request was charged)."""
+A request the sandbox makes to itself (each item of a batch, v3 or dated, runs as the single request
+it stands for, so it gets exactly that endpoint's answer: `simulator.internal`) carries `INTERNAL` in
+its WSGI environ: it runs no due jobs (it is itself run by a job, with the clock pinned), is not
+journalled (the batch request was) and its surface does not charge it to the rate limit (the batch
+request was charged)."""
 from __future__ import annotations
 
 import logging

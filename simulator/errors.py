@@ -38,6 +38,12 @@ class Invalid(DomainError):
         return "; ".join(f"{p.path}: {p.kind}" for p in self.problems)
 
 
+class MissingReferences(Invalid):
+    """Ids in a body that name no record, one problem each: a 404 (JSON:API's answer for a related
+    resource that does not exist), not a 400."""
+    status = 404
+
+
 @dataclass
 class NotFound(DomainError):
     resource: str

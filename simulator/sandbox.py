@@ -19,6 +19,11 @@ from simulator.core.outbox import Outbox
 from simulator.core.ratelimit import RateLimiter
 from simulator.core.scheduler import Scheduler
 from simulator.core.tokens import TokenStore
+from simulator.engine import Engine
+from simulator.engine.messages import engage
+from simulator.engine.omnisend import OmnisendRuntime
+from simulator.engine.runs import RunLog
+from simulator.engine.webhooks import WebhookPoster
 from simulator.klaviyo.account import Account as KlaviyoAccount
 from simulator.omnisend.brand import Brand
 from simulator.settings import Settings
@@ -46,6 +51,8 @@ class Sandbox:
         self.limiter = RateLimiter()
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
+        self.engine = Engine(seed, self.clock, self.scheduler, self.messages, RunLog(), WebhookPoster(self.lock))
+        self.omnisend_engine = OmnisendRuntime(self.engine)  # hears every Omnisend brand's events
         self._brands: dict[str, Brand] = {}
         self._klaviyo: dict[str, KlaviyoAccount] = {}
         from simulator.surfaces import all_surfaces  # the surfaces import the model, not the reverse
@@ -62,7 +69,8 @@ class Sandbox:
         return brand
 
     def _new_brand(self, brand_id: str) -> Brand:
-        return Brand(brand_id, IdFactory(self.seed, f"omnisend:{brand_id}"), self.clock.now())
+        brand = Brand(brand_id, IdFactory(self.seed, f"omnisend:{brand_id}"), self.clock.now(), clock=self.clock)
+        return self.omnisend_engine.attach(brand)
 
     def klaviyo_account(self, company_id: str) -> KlaviyoAccount:
         """The Klaviyo account named by its company id (public key), created empty on first use."""
@@ -72,7 +80,8 @@ class Sandbox:
         return account
 
     def _new_klaviyo(self, company_id: str) -> KlaviyoAccount:
-        return KlaviyoAccount(company_id, IdFactory(self.seed, f"klaviyo:{company_id}"), self.clock.now())
+        return KlaviyoAccount(company_id, IdFactory(self.seed, f"klaviyo:{company_id}"), self.clock.now(),
+                              scheduler=self.scheduler, settings=self.settings)
 
     def accounts(self) -> list[dict]:
         omnisend = [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),
@@ -147,6 +156,15 @@ class Sandbox:
     def outbox(self, **filters) -> list[dict]:
         return [m.to_json() for m in self.messages.messages(**filters)]
 
+    def runs(self, **filters) -> list[dict]:
+        """The automation run trace (`GET /_sim/runs`): filters vendor, account, workflow_id, recipient, status."""
+        return [run.to_json() for run in self.engine.runs.runs(**filters)]
+
+    def engage(self, message_id: str, type: str, url: str | None = None) -> dict:
+        """Record an open or a click on a sent message (what message splits read); the message."""
+        with self.lock:
+            return engage(self.messages, message_id, type, url, self.clock.now()).to_json()
+
     def reset(self) -> None:
         """Empty every account; keys, settings and the clock stay."""
         with self.lock:
@@ -158,3 +176,4 @@ class Sandbox:
             self.limiter.reset()
             self.journal.clear()
             self.messages.clear()
+            self.engine.runs.clear()

@@ -90,7 +90,7 @@ def problems_of(schema: dict, body) -> list[Problem]:
     validator = _validator(schema)
     problems: list[Problem] = []
     for error in sorted(validator.iter_errors(body), key=lambda e: (list(map(str, e.absolute_path)), e.validator)):
-        problems.extend(_to_problems(error))
+        problems.extend(_to_problems(error, schema))
     return problems
 
 
@@ -99,7 +99,7 @@ def _validator(schema: dict) -> "jsonschema.Draft7Validator":
     return Draft7Validator(schema, format_checker=_formats())
 
 
-def _to_problems(error: jsonschema.ValidationError) -> list[Problem]:
+def _to_problems(error: jsonschema.ValidationError, root: dict | None = None) -> list[Problem]:
     where = _path(error.absolute_path)
     kind = error.validator
     if kind == "required":
@@ -119,8 +119,74 @@ def _to_problems(error: jsonschema.ValidationError) -> list[Problem]:
                 "exclusiveMinimum", "exclusiveMaximum"):
         return [Problem(where, "range", expected=(kind, error.validator_value), got=error.instance)]
     if kind in ("anyOf", "oneOf") and error.context:
+        inner = _nullable_branch_errors(error)
+        if inner:
+            return [problem for e in inner for problem in _to_problems(e, root)]
+        chosen = _discriminated_branch_problems(error, root or {})
+        if chosen is not None:
+            return chosen
         return [Problem(where, "invalid", detail=error.message)]
     return [Problem(where, "invalid", detail=error.message)]
+
+
+def _nullable_branch_errors(error: "jsonschema.ValidationError") -> list:
+    """For `anyOf: [<schema>, {"type": "null"}]` (a nullable object) and a non-null value: the
+    problems inside <schema>, so they are named one by one instead of as one failed `anyOf`."""
+    branches = error.validator_value
+    real = [i for i, branch in enumerate(branches) if branch != {"type": "null"}]
+    if error.instance is None or len(real) != 1 or len(branches) != 2:
+        return []
+    return _branch_errors(error, real[0])
+
+
+def _branch_errors(error: "jsonschema.ValidationError", branch: int) -> list:
+    """The errors a union's `branch` (its index) found, in document order."""
+    return sorted((e for e in error.context if e.relative_schema_path and e.relative_schema_path[0] == branch),
+                  key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+
+
+def _discriminated_branch_problems(error: "jsonschema.ValidationError", root: dict) -> list[Problem] | None:
+    """For a union of objects told apart by enum-valued properties present in every branch (a
+    flow action's `type`, a filter's `type` and `operator`): the problems of the one branch the
+    value's discriminators pick, or the discriminator itself when it picks none. None when the
+    branches cannot be told apart that way."""
+    if not isinstance(error.instance, dict):
+        return None
+    branches = [_local(branch, root) for branch in error.validator_value]
+    if any(not isinstance(b, dict) or "properties" not in b for b in branches):
+        return None
+    where, candidates = _path(error.absolute_path), list(range(len(branches)))
+    while len(candidates) > 1:
+        enums = [{p: _local(s, root).get("enum") for p, s in branches[i]["properties"].items()} for i in candidates]
+        shared = [p for p in enums[0] if all(e.get(p) is not None for e in enums)]
+        if not shared:
+            return None
+        for name in shared:
+            if name not in error.instance:
+                return [Problem(_join(where, name), "required")]
+        picked = list(zip(candidates, enums))
+        for name in shared:  # narrowed one discriminator at a time, so the one that picks nothing is named
+            narrowed = [(i, e) for i, e in picked if error.instance[name] in e[name]]
+            if not narrowed:
+                allowed = sorted({json.dumps(v) for _, e in picked for v in e[name]})
+                return [Problem(_join(where, name), "enum", expected=[json.loads(v) for v in allowed],
+                                got=error.instance[name])]
+            picked = narrowed
+        picked = [i for i, _ in picked]
+        if picked == candidates:
+            return None
+        candidates = picked
+    return [problem for e in _branch_errors(error, candidates[0]) for problem in _to_problems(e, root)] or None
+
+
+def _local(schema, root: dict):
+    """`schema` with local `$ref`s (`#/definitions/x`) followed within `root`."""
+    while isinstance(schema, dict) and "$ref" in schema and schema["$ref"].startswith("#/"):
+        target = root
+        for part in schema["$ref"][2:].split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        schema = target
+    return schema
 
 
 def _join(base: str, name: str) -> str:
@@ -162,14 +228,17 @@ def _template(path: str) -> re.Pattern:
 
 @cache
 def load_surface(surface: str) -> dict[str, Contract]:
-    """Every contract of `surface`, keyed by operationId."""
+    """Every contract of `surface`, keyed by operationId. A file without an `operation` block is
+    not a contract (Klaviyo's folder also holds `operations.json`, its table of scopes and limits)."""
     folder = resources.files("simulator.contracts").joinpath(surface)
     contracts = {}
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if not entry.name.endswith(".json") or entry.name.startswith("_"):
             continue
         document = json.loads(entry.read_text())
-        op = document["operation"]
+        op = document.get("operation")
+        if op is None:
+            continue
         contracts[op["operationId"]] = Contract(surface, op["operationId"], op["method"], op["path"],
                                                 op["status"], document)
     return contracts

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 
+from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
 from simulator.sandbox import Sandbox
@@ -17,7 +18,8 @@ class LiveServer:
 
     def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
         self.sandbox = sandbox
-        self._server = create_server(sandbox.wsgi, host=host, port=port, threads=threads,
+        self._map: dict = {}  # waitress's socket map: the listening socket and every open connection
+        self._server = create_server(sandbox.wsgi, map=self._map, host=host, port=port, threads=threads,
                                      ident="flow-sandbox", clear_untrusted_proxy_headers=True)
         self.host = host
         self.port = int(self._server.effective_port)  # waitress reports it as a string
@@ -42,6 +44,16 @@ class LiveServer:
         return self
 
     def stop(self) -> None:
+        """Close every connection, then the listening socket, on the server's own thread (closing a
+        descriptor from this thread could pull it from under the server's select): a client's idle
+        keep-alive connection (the Klaviyo SDK's pool keeps one) would otherwise hold the loop open."""
+        if self._thread is None or not self._thread.is_alive():
+            self._server.close()
+            return
+        self._server.trigger.pull_trigger(self._close_all)
+        self._thread.join(timeout=5)
+
+    def _close_all(self) -> None:
+        for channel in [c for c in list(self._map.values()) if isinstance(c, HTTPChannel)]:
+            channel.close()
         self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)

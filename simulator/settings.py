@@ -27,8 +27,11 @@ class Settings:
     # Omnisend dated API
     api_rate_limit: int = 400  # the default bucket's requests per brand per sliding minute
     oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
+    api_tags_delay_seconds: int = 1  # POST/DELETE /contacts/tags apply this long after the 202 (0: at once)
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
+    # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
+    klaviyo_event_processing_seconds: int = 1
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024
     journal_limit: int = 50_000

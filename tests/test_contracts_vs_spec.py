@@ -1,9 +1,12 @@
 """The contracts against the vendor's own OpenAPI export, both ways, and against the served routes.
 
 For every contract file (iterated, so a resource added later is covered without editing this file)
-the operation with the same operationId is looked up in the vendor spec, and its request body and
-success-response schemas are compared with the contract's, recursively through object properties
-and array items, in both directions:
+its operation is looked up in the vendor spec -- a v3 contract by its operationId; a dated-API
+contract (`contracts/omnisend-api`, whose spec has no operationIds) by `operation.spec` (the spec
+file's short name: `contacts` for `omnisend-contacts-api-2026-03-15.json`) + method + path, its
+`operation.scopes` being the spec's OAuth scopes -- and its request body and success-response
+schemas are compared with the contract's, recursively through object properties and array items,
+in both directions:
 
 * a property the contract names that the spec lacks is `extra`; one the spec names that the
   contract lacks is `missing`;
@@ -55,8 +58,11 @@ from simulator import Sandbox
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 # contracts/<surface>/ -> the folder of its vendor spec under shared/specs/
-SPEC_FOLDERS = {"omnisend-v3": "omnisend/v3"}
-ROUTE_PREFIXES = {"omnisend-v3": "/omnisend/v3"}
+SPEC_FOLDERS = {"omnisend-v3": "omnisend/v3", "omnisend-api": "omnisend/api-2026-03-15"}
+ROUTE_PREFIXES = {"omnisend-v3": "/omnisend/v3", "omnisend-api": "/omnisend/api"}
+MATCHED_BY_PATH = {"omnisend-api"}  # surfaces whose spec has no operationIds: spec + method + path
+ERROR_KEY = {"omnisend-v3": "error", "omnisend-api": "type"}  # a member every error body of the surface has
+SPEC_NAME = re.compile(r"^omnisend-(.+)-api-\d{4}-\d{2}-\d{2}\.json$")
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 TOP_LEVEL_KEYS = {"$schema", "$comment", "title", "description", "operation", "request", "responses", "x-deviations"}
 METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -106,9 +112,34 @@ def spec_operations(folder: Path) -> dict[str, SpecOperation]:
     return found
 
 
+@cache
+def spec_operations_by_path(folder: Path) -> dict[tuple[str, str, str], SpecOperation]:
+    """Every operation of every spec file in `folder`, keyed by (spec short name, method, path)."""
+    found: dict[tuple[str, str, str], SpecOperation] = {}
+    for file in sorted(folder.glob("*.json")):
+        name = SPEC_NAME.match(file.name)
+        if name is None:
+            continue
+        document = json.loads(file.read_text(encoding="utf-8"))
+        for path, item in document.get("paths", {}).items():
+            for method, operation in item.items():
+                if method.upper() in METHODS and isinstance(operation, dict):
+                    found[(name.group(1), method.upper(), path)] = SpecOperation(file, method.upper(), path,
+                                                                                 operation, document)
+    return found
+
+
 def spec_operation_for(specs: Path, path: Path) -> SpecOperation | None:
-    operation_id = load(path).get("operation", {}).get("operationId")
-    return spec_operations(specs / SPEC_FOLDERS[path.parent.name]).get(operation_id)
+    op = load(path).get("operation", {})
+    folder = specs / SPEC_FOLDERS[path.parent.name]
+    if path.parent.name in MATCHED_BY_PATH:
+        return spec_operations_by_path(folder).get((op.get("spec"), op.get("method"), op.get("path")))
+    return spec_operations(folder).get(op.get("operationId"))
+
+
+def spec_scopes(spec: SpecOperation) -> set[str]:
+    """The OAuth scopes the spec operation's `security` names (any one of them is enough)."""
+    return {scope for requirement in spec.operation.get("security", []) for scope in requirement.get("Bearer", [])}
 
 
 # -- schema flattening -------------------------------------------------------------------------
@@ -248,7 +279,19 @@ class Side:
         return Side(schemas, self.root, self.roots)
 
 
-def compare(contract: Side, spec: Side, location: str, out: list[Difference], depth: int = 0) -> None:
+def _identity(side: Side) -> tuple[int, ...]:
+    return tuple(id(resolve(schema, side.root, side.roots)) for schema in side.schemas)
+
+
+def compare(contract: Side, spec: Side, location: str, out: list[Difference], depth: int = 0,
+            path: frozenset = frozenset()) -> None:
+    """Compare two schemas. `path` holds the (contract, spec) schema pairs being compared above this
+    one: meeting a pair again is a recursive `$ref` on both sides (a block holding blocks), already
+    being compared, so it stops there."""
+    pair = (_identity(contract), _identity(spec))
+    if pair in path:
+        return
+    path = path | {pair}
     if depth > 40:
         out.append(Difference(location, "type", "schemas nest deeper than 40 levels (a recursive $ref?)"))
         return
@@ -272,9 +315,9 @@ def compare(contract: Side, spec: Side, location: str, out: list[Difference], de
         elif name not in c.properties:
             out.append(Difference(where, "missing", "the spec names this property, the contract does not"))
         else:
-            compare(contract.child(c.properties[name]), spec.child(s.properties[name]), where, out, depth + 1)
+            compare(contract.child(c.properties[name]), spec.child(s.properties[name]), where, out, depth + 1, path)
     if c.items and s.items:
-        compare(contract.child(c.items), spec.child(s.items), f"{location}[]", out, depth + 1)
+        compare(contract.child(c.items), spec.child(s.items), f"{location}[]", out, depth + 1, path)
     elif c.items or s.items:
         which = "contract" if c.items else "spec"
         out.append(Difference(location, "items", f"only the {which} describes the array's items"))
@@ -330,8 +373,10 @@ def deviations(path: Path) -> dict:
 def _spec_or_fail(specs_dir: Path, path: Path) -> SpecOperation:
     spec = spec_operation_for(specs_dir, path)
     if spec is None:
-        pytest.fail(f"{_id(path)}: operationId {load(path)['operation'].get('operationId')!r} "
-                    f"is in no spec under {specs_dir / SPEC_FOLDERS[path.parent.name]}")
+        op = load(path)["operation"]
+        wanted = (f"spec {op.get('spec')!r} has no {op.get('method')} {op.get('path')}"
+                  if path.parent.name in MATCHED_BY_PATH else f"operationId {op.get('operationId')!r} is in no spec")
+        pytest.fail(f"{_id(path)}: {wanted} under {specs_dir / SPEC_FOLDERS[path.parent.name]}")
     return spec
 
 
@@ -357,6 +402,10 @@ def test_contract_is_well_formed(path: Path):
     assert op["path"].startswith("/") and " " not in op["path"], f"{name}: operation.path {op['path']!r}"
     assert 200 <= op["status"] < 300, f"{name}: operation.status {op['status']} is not a success status"
     assert path.stem == op["operationId"], f"{name}: the file must be named after operationId {op['operationId']!r}"
+    if path.parent.name in MATCHED_BY_PATH:
+        assert isinstance(op.get("spec"), str) and op["spec"], f"{name}: operation.spec must name the spec file"
+        assert isinstance(op.get("scopes"), list) and all(isinstance(s, str) for s in op["scopes"]), (
+            f"{name}: operation.scopes must be a list of OAuth scopes")
 
     schemas = {}
     if "request" in document:
@@ -366,7 +415,7 @@ def test_contract_is_well_formed(path: Path):
     for status, schema in responses.items():
         assert re.fullmatch(r"[1-5][0-9][0-9]", status), f"{name}: responses key {status!r} is not a status code"
         schemas[f"responses.{status}"] = schema
-    if op["status"] != 204:
+    if op["status"] not in (202, 204):  # these may answer with no body (compared with the spec below)
         assert str(op["status"]) in responses, f"{name}: no response schema for the success status {op['status']}"
     for where, schema in schemas.items():
         try:
@@ -422,19 +471,30 @@ def test_error_schema_is_well_formed(surface):
     assert path.is_file(), f"{surface}: no _error.json (the schema of every error body)"
     document = json.loads(path.read_text(encoding="utf-8"))
     jsonschema.Draft7Validator.check_schema(document)
-    assert "error" in document.get("required", []), f"{surface}: an error body must require 'error'"
+    key = ERROR_KEY[surface]
+    assert key in document.get("required", []), f"{surface}: an error body must require {key!r}"
 
 
 @each_contract
 def test_contract_names_a_spec_operation(path: Path, specs_dir: Path):
     spec = _spec_or_fail(specs_dir, path)
     op = load(path)["operation"]
-    where = f"{_id(path)} vs {spec.file.name} {spec.operation['operationId']}"
+    where = f"{_id(path)} vs {spec.file.name} {spec.operation.get('operationId') or spec.method + ' ' + spec.path}"
     assert (op["method"], op["path"]) == (spec.method, spec.path), (
         f"{where}: contract says {op['method']} {op['path']}, spec says {spec.method} {spec.path}")
     spec_success = sorted(s for s in spec.operation.get("responses", {}) if s.startswith("2"))
     assert str(op["status"]) in spec_success, (
         f"{where}: contract success status {op['status']}, spec success statuses {spec_success}")
+
+
+@each_contract
+def test_contract_scopes_are_the_specs(path: Path, specs_dir: Path):
+    if path.parent.name not in MATCHED_BY_PATH:
+        pytest.skip("v3 has no OAuth scopes")
+    spec = _spec_or_fail(specs_dir, path)
+    ours = set(load(path)["operation"].get("scopes", []))
+    assert ours == spec_scopes(spec), (f"{_id(path)}: operation.scopes {sorted(ours)}, "
+                                       f"spec security {sorted(spec_scopes(spec))}")
 
 
 @each_contract

@@ -142,3 +142,4 @@ def change_settings():
 
 # Seeding what vendor APIs cannot create lives in one module per vendor, on the same blueprint.
 from simulator.control import omnisend  # noqa: E402,F401
+from simulator.control import runs  # noqa: E402,F401  (automation run trace, engagement)

@@ -17,6 +17,7 @@ class Message:
     subject: str | None
     sent_at: str
     engagement: list[dict] = field(default_factory=list)  # opens and clicks recorded on it
+    test: bool = False  # a test send (e.g. an automation block's test email), not a real delivery
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -25,13 +26,20 @@ class Message:
 class Outbox:
     def __init__(self):
         self._messages: list[Message] = []
+        self._by_id: dict[str, Message] = {}
 
     def add(self, message: Message) -> Message:
         self._messages.append(message)
+        self._by_id[message.id] = message
         return message
+
+    def get(self, message_id: str) -> Message | None:
+        """The message with this id (engagement is recorded on it), or None."""
+        return self._by_id.get(message_id)
 
     def clear(self) -> None:
         self._messages.clear()
+        self._by_id.clear()
 
     def messages(self, vendor: str | None = None, recipient: str | None = None,
                  workflow_id: str | None = None, account: str | None = None) -> list[Message]:

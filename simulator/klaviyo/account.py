@@ -1,4 +1,5 @@
-"""A Klaviyo account's whole state: one store per resource, made on first use."""
+"""A Klaviyo account's whole state: one store per resource, made on first use, and the listeners
+(a flow engine) told of what may trigger a flow."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -14,9 +15,29 @@ class Account:
     ids: IdFactory
     created_at: _dt.datetime
     stores: dict[str, Any] = field(default_factory=dict)
+    # Called with (account, happening) for each processed event that may trigger flows (not a
+    # backfill) and each list membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange).
+    listeners: list[Callable[["Account", Any], None]] = field(default_factory=list)
+    scheduler: Any = None  # core.scheduler.Scheduler: where accepted (202) work waits to be processed
+    settings: Any = None  # the sandbox's Settings, read when the work is accepted
 
     def store(self, name: str, factory: Callable[["Account"], Any]) -> Any:
         found = self.stores.get(name)
         if found is None:
             found = self.stores[name] = factory(self)
         return found
+
+    def notify(self, happening: Any) -> None:
+        for listener in list(self.listeners):
+            listener(self, happening)
+
+    def later(self, action: Callable[[_dt.datetime], Any], now: _dt.datetime, label: str) -> None:
+        """Run `action(processing time)` once the processing delay after `now` has passed on the
+        clock: Klaviyo's 202 only promises the work was "submitted for processing". Without a
+        scheduler (an account made outside a sandbox) it runs at once."""
+        if self.scheduler is None:
+            action(now)
+            return
+        delay = _dt.timedelta(seconds=self.settings.klaviyo_event_processing_seconds if self.settings else 0)
+        clock = self.scheduler.clock
+        self.scheduler.at(now + delay, lambda: action(clock.now()), label)

@@ -1,11 +1,17 @@
-"""Omnisend v3 batches: many calls of one endpoint, accepted at once and run later on the clock.
+"""Omnisend batches (v3 and the dated line): many calls of one endpoint, accepted at once and run
+later on the clock.
 
 Life of a batch: `pending` when accepted; `inProgress` `v3_batch_start_seconds` later; then one item
 every `v3_batch_item_seconds`; `finished` when the last item is done. Batches older than
 `v3_batch_retention_days` are gone (the spec keeps them 7 days).
 
 The model knows nothing of HTTP: running one item is a `Dispatch` handed in by the surface, which
-answers (status, body) exactly as the single endpoint would."""
+answers (status, body) exactly as the single endpoint would.
+
+Each line keeps its own batches (`batches_of(brand, line)`): an item is a body of that line's
+endpoint and its result that line's answer, so neither line lists the other's. The dated line serves
+`contacts` and `events` batches (POST: the single endpoints are creates); `products` and `categories`
+batches are refused, as the sandbox does not imitate the dated catalog endpoints."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -23,6 +29,8 @@ STATUSES = ("pending", "inProgress", "finished", "stopped")  # "stopped" is list
 # the single endpoint has one; the spec's examples use POST and PUT.
 METHODS = {"contacts": ("POST",), "orders": ("POST", "PUT"), "products": ("POST", "PUT"),
            "categories": ("POST", "PUT"), "events": ("POST",)}
+# The dated line's methods per endpoint: only the endpoints it serves here.
+API_METHODS = {"contacts": ("POST",), "events": ("POST",)}
 MAX_ITEMS = 100
 
 
@@ -45,6 +53,7 @@ class Batch:
     event_id: str | None
     items: list[dict]
     created_at: _dt.datetime
+    origin: str | None = None  # the dated line's batch origin
     status: str = "pending"
     started_at: _dt.datetime | None = None
     ended_at: _dt.datetime | None = None
@@ -86,12 +95,19 @@ class BatchBook:
         self._batches: Records[Batch] = Records("batch")
 
     def create(self, method: str, endpoint: str, event_id: str | None, items: list[dict],
-               now: _dt.datetime) -> Batch:
+               now: _dt.datetime, methods: dict = METHODS, origin: str | None = None,
+               event_ids: bool = True) -> Batch:
+        """`methods` is the line's table of endpoints and their methods (v3 `METHODS`, dated `API_METHODS`);
+        `event_ids`: the line names the event of a batch of events by its eventID (v3 does)."""
         problems = []
-        allowed = METHODS.get(endpoint)
-        if allowed is not None and method not in allowed:
+        allowed = methods.get(endpoint)
+        if allowed is None:
+            problems.append(Problem("endpoint", "invalid",
+                                    detail=f"{endpoint} batches are not served by the sandbox on this API line; "
+                                           f"it serves {', '.join(methods)}"))
+        elif method not in allowed:
             problems.append(Problem("method", "enum", expected=list(allowed), got=method))
-        if endpoint == "events" and not event_id:
+        if event_ids and endpoint == "events" and not event_id:
             problems.append(Problem("eventID", "required"))
         if endpoint != "events" and event_id is not None:
             problems.append(Problem("eventID", "invalid", detail="only a batch of events takes an eventID"))
@@ -101,7 +117,7 @@ class BatchBook:
             problems.append(Problem("items", "range", expected=("maxItems", MAX_ITEMS), got=len(items)))
         if problems:
             raise Invalid(problems)
-        batch = Batch(self.brand.ids.next("batch", "hex24"), method, endpoint, event_id, list(items), now)
+        batch = Batch(self.brand.ids.next("batch", "hex24"), method, endpoint, event_id, list(items), now, origin)
         return self._batches.add(batch.id, batch)
 
     def get(self, batch_id: str, now: _dt.datetime, retention: _dt.timedelta) -> Batch:
@@ -146,5 +162,6 @@ def run_on_clock(batch: Batch, scheduler: Scheduler, settings, dispatch: Dispatc
     scheduler.after(_dt.timedelta(seconds=settings.v3_batch_start_seconds), start, f"batch {batch.id} start")
 
 
-def batches_of(brand: Brand) -> BatchBook:
-    return brand.store("batches", BatchBook)
+def batches_of(brand: Brand, line: str = "v3") -> BatchBook:
+    """The brand's batches of one API line: "v3" or "api" (the dated line)."""
+    return brand.store("batches" if line == "v3" else f"{line}_batches", BatchBook)

@@ -46,6 +46,7 @@ class Brand:
     activity: list[ContactEvent] = field(default_factory=list)
     listeners: list[Callable[["Brand", ContactEvent], None]] = field(default_factory=list)
     runtime: Any = None  # the automation engine's lifecycle hooks (omnisend/automations.Runtime), set by the sandbox
+    clock: Any = None  # the sandbox clock (core.clock.Clock), for reads that need "now" and are not handed it
 
     def __post_init__(self):
         if self.profile is None:
@@ -65,6 +66,10 @@ class Brand:
         for listener in self.listeners:
             listener(self, event)
         return event
+
+    def now(self) -> _dt.datetime:
+        """The sandbox's virtual now (a brand made outside a sandbox falls back to its creation time)."""
+        return self.clock.now() if self.clock is not None else self.created_at
 
     def events_of(self, contact_id: str) -> list[ContactEvent]:
         return [e for e in self.activity if e.contact_id == contact_id]

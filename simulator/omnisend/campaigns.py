@@ -4,10 +4,14 @@ Rules (sources in docs/omnisend-v3.md):
 * statuses draft | paused | scheduled | inProgress | sent;
 * only a draft or scheduled campaign can be started; it is then inProgress, and after
   `v3_campaign_send_seconds` on the clock it is sent: every contact whose email is subscribed at that
-  moment gets one message in the outbox and becomes one of the campaign's contacts (v3 has no
-  segments of its own, so segments do not narrow the audience);
+  moment gets one message in the outbox and becomes one of the campaign's contacts (a campaign's
+  segments do not narrow the audience: v3 cannot make segments, and seeded ids need not exist);
 * which campaigns can be deleted is the `v3_campaign_delete` setting (the spec's note is ambiguous);
 * the counters (sent, opened, ...) are counted from the campaign's contacts.
+
+The dated line reads the same campaigns (`CampaignSearch`) with its own statuses: draft, scheduled,
+paused and sent are the same word; v3's inProgress is the dated `started`. Its types are regular,
+abTest and booster: any other v3 type reads as regular. Every sandbox campaign is an email campaign.
 """
 from __future__ import annotations
 
@@ -28,6 +32,13 @@ STARTABLE = ("draft", "scheduled")
 WITH_RECIPIENTS = ("paused", "inProgress", "sent")  # a campaign that has begun sending
 FLAGS = ("opened", "clicked", "bounced", "complained", "unsubscribed")
 SORTS = ("createdAt", "updatedAt", "startDate", "endDate")  # each newest first
+DATED_STATUS = {"draft": "draft", "paused": "paused", "scheduled": "scheduled", "inProgress": "started",
+                "sent": "sent"}  # v3 status -> the dated line's
+DATED_STATUSES = ("draft", "scheduled", "started", "sent", "error", "canceled", "paused", "onHold", "expired",
+                  "stopped")
+DATED_TYPES = ("regular", "abTest", "booster")
+DATED_CHANNELS = ("email", "sms", "push")
+DATED_SORTS = ("createdAt", "updatedAt", "name")
 DELETE_RULES = {
     "except_inProgress": lambda status: status != "inProgress",
     "only_sent_draft": lambda status: status in ("sent", "draft"),
@@ -133,6 +144,12 @@ class CampaignBook:
         return sorted(found, key=lambda c: (getattr(c, attribute) is not None,
                                             getattr(c, attribute) or c.created_at, c.seq), reverse=True)
 
+    def search(self, query: "CampaignSearch", sort: str = "createdAt", descending: bool = True) -> list[Campaign]:
+        """The dated list: campaigns `query` keeps, by createdAt, updatedAt or name (case-sensitive)."""
+        key = {"createdAt": lambda c: (c.created_at, c.seq), "updatedAt": lambda c: (c.updated_at, c.seq),
+               "name": lambda c: (c.name, c.seq)}[sort]
+        return sorted((c for c in self._campaigns if query.keeps(c)), key=key, reverse=descending)
+
     def delete(self, campaign_id: str, rule: str) -> None:
         campaign = self.get(campaign_id)
         if not DELETE_RULES[rule](campaign.status):
@@ -181,6 +198,39 @@ class CampaignBook:
                                             got=type(item[flag]).__name__))
             out.append(Recipient(contact.id, contact.email, **{f: item.get(f) is True for f in FLAGS}))
         return out
+
+
+def dated_status(campaign: Campaign) -> str:
+    return DATED_STATUS[campaign.status]
+
+
+def dated_type(campaign: Campaign) -> str:
+    return campaign.type if campaign.type in DATED_TYPES else "regular"
+
+
+@dataclass(kw_only=True)
+class CampaignSearch:
+    """The dated `GET /campaigns` filters (statuses, channels and type in the dated line's words)."""
+    name_contains: str | None = None
+    statuses: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    type: str | None = None
+    parent_id: str | None = None  # boosters of that campaign
+    created_from: _dt.datetime | None = None
+    created_to: _dt.datetime | None = None
+    updated_from: _dt.datetime | None = None
+    updated_to: _dt.datetime | None = None
+
+    def keeps(self, campaign: Campaign) -> bool:
+        return ((not self.name_contains or self.name_contains.lower() in campaign.name.lower())
+                and (not self.statuses or dated_status(campaign) in self.statuses)
+                and (not self.channels or "email" in self.channels)
+                and (self.type is None or dated_type(campaign) == self.type)
+                and self.parent_id is None  # no sandbox campaign has a parent: such a filter keeps none
+                and (self.created_from is None or campaign.created_at >= self.created_from)
+                and (self.created_to is None or campaign.created_at <= self.created_to)
+                and (self.updated_from is None or campaign.updated_at >= self.updated_from)
+                and (self.updated_to is None or campaign.updated_at <= self.updated_to))
 
 
 def send_on_clock(book: CampaignBook, campaign: Campaign, scheduler: Scheduler, outbox: Outbox,

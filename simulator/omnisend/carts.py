@@ -17,7 +17,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
-from simulator.omnisend import recommended
+from simulator.omnisend import recommended, segments
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.owned import OwnedQuery, within
 from simulator.omnisend.records import Records
@@ -83,13 +83,14 @@ class Cart(CartFields):
 
 @dataclass(kw_only=True)
 class CartQuery(OwnedQuery):
-    segment_id: str | None = None
+    segment_id: str | None = None  # carts of the segment's members (`CartBook.query` looks them up)
+    members: frozenset[str] = frozenset()
     created_from: _dt.datetime | None = None
     created_to: _dt.datetime | None = None
 
     def keeps(self, cart: Cart) -> bool:
         return (super().keeps(cart)
-                and self.segment_id is None  # v3 keeps no segments: a segment filter matches no cart
+                and (self.segment_id is None or cart.contact_id in self.members)
                 and within(cart.created_at, self.created_from, self.created_to))
 
 
@@ -199,7 +200,9 @@ class CartBook:
 
     # -- queries ---------------------------------------------------------------------------
 
-    def query(self, q: CartQuery) -> list[Cart]:
+    def query(self, q: CartQuery, now: _dt.datetime | None = None) -> list[Cart]:
+        if q.segment_id is not None:
+            q = dataclasses.replace(q, members=segments.members(self.brand, q.segment_id, now))
         return q.select(self._carts)
 
     @staticmethod

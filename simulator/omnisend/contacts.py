@@ -5,7 +5,12 @@ Rules (sources in docs/omnisend-v3.md):
 * two contacts never share an identifier: a duplicate identifier is dropped, and when it was the
   only one, nothing is created;
 * creating with a known email updates that contact (or fails, by the `v3_contact_exists` setting);
-* the email of a contact cannot be changed by an update.
+* the email of a contact cannot be changed by an update;
+* an identifier sent without a status keeps its current one; a new one starts `nonSubscribed`
+  (v3 always sends one: its surface defaults a missing status to `subscribed`);
+* each move to `subscribed` is an opt-in, kept in `opt_ins` (the dated line shows them);
+* the dated line refuses (409) an update naming an identifier of another contact (`strict`), and
+  restricts which list filters combine (`dated_filter_problems`).
 """
 from __future__ import annotations
 
@@ -14,7 +19,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from simulator.errors import Invalid, Problem
+from simulator.errors import Conflict, Invalid, Problem
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.records import Records
 
@@ -31,9 +36,11 @@ PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,24}$")
 class Identifier:
     type: str  # email | phone
     id: str
-    status: str
+    status: str | None  # None only while parsed: "keep the current status" (see `ContactBook._apply`)
     status_date: _dt.datetime
     consent: dict | None = None
+    source: str | None = None
+    send_welcome: bool = True  # the dated line's sendWelcomeMessage (v3: sendWelcomeEmail); read by the engine
 
     @property
     def channel(self) -> str:
@@ -51,6 +58,7 @@ class Contact:
     tags: list[str] = field(default_factory=list)
     custom_properties: dict | None = None
     consents: list[dict] = field(default_factory=list)
+    opt_ins: list[dict] = field(default_factory=list)  # {"channel", "at"}: each move to subscribed
 
     def identifier(self, type_: str) -> Identifier | None:
         return next((i for i in self.identifiers if i.type == type_), None)
@@ -72,7 +80,8 @@ class Contact:
 
 @dataclass
 class ContactInput:
-    """What a surface hands the model: identifiers as dicts {type, id, status?, statusDate?, consent?}."""
+    """What a surface hands the model: identifiers as dicts
+    {type, id, status?, status_date?, consent?, source?, send_welcome?, has_channel?}."""
     identifiers: list[dict] | None = None
     profile: dict = field(default_factory=dict)
     tags: list[str] | None = None
@@ -131,15 +140,53 @@ class ContactBook:
         self._apply(contact, data, kept, now)
         return contact, True
 
-    def update(self, contact_id: str, data: ContactInput, now: _dt.datetime) -> Contact:
+    def update(self, contact_id: str, data: ContactInput, now: _dt.datetime, strict: bool = False) -> Contact:
+        """Update a contact. An identifier of another contact is ignored, or with `strict` (the dated
+        line) refused with a 409; either way nothing changes before every check has passed."""
         contact = self.get(contact_id)
         identifiers = self._parse_identifiers(data.identifiers or [], now, required=False)
         for index, ident in enumerate(identifiers):
             if ident.type == "email" and contact.email and ident.id.lower() != contact.email.lower():
                 raise Invalid([Problem(f"identifiers[{index}].id", "invalid",
                                        detail="the email of a contact cannot be changed")])
+        for index, ident in enumerate(identifiers):
+            owner = self._owner(ident)
+            if strict and owner is not None and owner is not contact:
+                raise Conflict("Contact identifier already exists", field=f"identifiers.{index}.id")
         self._apply(contact, data, identifiers, now)
         return contact
+
+    def all(self) -> list[Contact]:
+        """Every contact, oldest first."""
+        return list(self._contacts)
+
+    def search(self, query: "ContactQuery", sort: str = "createdAt", descending: bool = True) -> list[Contact]:
+        """The contacts `query` keeps, by `createdAt` or `updatedAt` (ties in creation order)."""
+        found = [c for c in self._contacts if query.keeps(c)]
+        attribute = "updated_at" if sort == "updatedAt" else "created_at"
+        found.sort(key=lambda c: (getattr(c, attribute), c.seq), reverse=descending)
+        return found
+
+    def select(self, contact_ids=(), emails=(), phones=(), members=()) -> list[Contact]:
+        """The union of the contacts named by ids, emails, phones and segment members, each once,
+        oldest first; names that match no contact are skipped."""
+        chosen = {c.id for c in (self._contacts.find(i) for i in contact_ids) if c is not None}
+        chosen |= {c.id for c in map(self.by_email, emails) if c is not None}
+        chosen |= {c.id for c in map(self.by_phone, phones) if c is not None}
+        chosen |= set(members)
+        return [c for c in self._contacts if c.id in chosen]
+
+    @staticmethod
+    def retag(contacts: list[Contact], tags: list[str], add: bool, now: _dt.datetime) -> None:
+        """Add `tags` to (or remove them from) each contact; only a contact that changes is touched."""
+        for contact in contacts:
+            before = list(contact.tags)
+            if add:
+                contact.tags = list(dict.fromkeys(contact.tags + list(tags)))
+            else:
+                contact.tags = [t for t in contact.tags if t not in set(tags)]
+            if contact.tags != before:
+                contact.updated_at = now
 
     def page(self, after: str | None, limit: int, keep) -> tuple[list[Contact], str | None]:
         """Up to `limit` contacts created after the one named by cursor `after` that pass `keep`,
@@ -171,15 +218,23 @@ class ContactBook:
             if owner is not None and owner is not contact:
                 continue  # an identifier of another contact is ignored
             current = contact.identifier(ident.type)
-            if current is not None and current.id != ident.id:
+            if current is not None and _key(current) != _key(ident):  # another address or number replaces it
                 self._unindex(current)
                 contact.identifiers.remove(current)
                 current = None
             if current is None:
+                ident.status = ident.status or "nonSubscribed"
                 contact.identifiers.append(ident)
+                if ident.status == "subscribed":
+                    contact.opt_ins.append({"channel": ident.channel, "at": ident.status_date})
             else:
-                current.status, current.status_date = ident.status, ident.status_date
+                if ident.status is not None:
+                    if ident.status == "subscribed" and current.status != "subscribed":
+                        contact.opt_ins.append({"channel": ident.channel, "at": ident.status_date})
+                    current.status, current.status_date = ident.status, ident.status_date
                 current.consent = ident.consent or current.consent
+                current.source = ident.source or current.source
+                current.send_welcome = ident.send_welcome
             self._index(contact, ident)
             if ident.consent:
                 contact.consents.append({**ident.consent, "channel": ident.channel})
@@ -222,14 +277,56 @@ class ContactBook:
             status = item.get("status")
             if channel and not item.get("has_channel", True):
                 problems.append(Problem(f"{where}.channels.{channel}", "required"))
-            status = STATUS_ALIASES.get(status, status) or "subscribed"
-            if status not in STATUSES:
+            status = STATUS_ALIASES.get(status, status)
+            if status is not None and status not in STATUSES:
                 problems.append(Problem(f"{where}.channels.{channel}.status", "enum",
                                         expected=list(STATUSES) + list(STATUS_ALIASES), got=status))
-            parsed.append(Identifier(kind, value, status, item.get("status_date") or now, item.get("consent")))
+            parsed.append(Identifier(kind, value, status, item.get("status_date") or now, item.get("consent"),
+                                     item.get("source"), item.get("send_welcome", True)))
         if problems:
             raise Invalid(problems)
         return parsed
+
+
+@dataclass(kw_only=True)
+class ContactQuery:
+    """The filters of a contact list (v3 and dated). `members` is the segment's member ids, which the
+    caller looks up (`segments.members`) when `segment_id` is set: an unknown segment has none."""
+    email: str | None = None
+    phone: str | None = None
+    status: str | None = None  # of the email channel
+    tag: str | None = None
+    segment_id: str | None = None
+    members: frozenset[str] = frozenset()
+    updated_from: _dt.datetime | None = None
+
+    def keeps(self, contact: Contact) -> bool:
+        return ((not self.email or (contact.email or "").lower() == self.email.lower())
+                and (not self.phone or _phone_key(contact.phone) == _phone_key(self.phone))
+                and (not self.status or contact.status("email") == self.status)
+                and (not self.tag or self.tag in contact.tags)
+                and (not self.segment_id or contact.id in self.members)
+                and (self.updated_from is None or contact.updated_at >= self.updated_from))
+
+
+def dated_filter_problems(query: ContactQuery) -> list[Problem]:
+    """The dated `GET /contacts` rules: `tag` and `status` exclude each other, and `updatedAtFrom`
+    combines with none of email, phone, status, segmentID, tag."""
+    problems = []
+    if query.tag and query.status:
+        problems.append(Problem("tag", "invalid", detail="tag and status cannot be combined"))
+    if query.updated_from is not None:
+        for name, value in (("email", query.email), ("phone", query.phone), ("status", query.status),
+                            ("segmentID", query.segment_id), ("tag", query.tag)):
+            if value:
+                problems.append(Problem("updatedAtFrom", "invalid",
+                                        detail=f"updatedAtFrom cannot be combined with {name}"))
+    return problems
+
+
+def _key(ident: Identifier) -> str:
+    """What makes two identifiers the same: an email in any case, a phone in any punctuation."""
+    return ident.id.lower() if ident.type == "email" else _phone_key(ident.id)
 
 
 def _phone_key(phone: str | None) -> str:

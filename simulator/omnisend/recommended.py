@@ -1,4 +1,18 @@
-"""Carts and orders as the contact events the automation engine reads: the one place that maps them.
+"""Omnisend's recommended events: the one place that knows them.
+
+Two halves: the rules the Events API checks a recommended event against (`RULES`, `check`), and how
+v3 carts and orders become these events for the automation engine (below the rules).
+
+Events API rules (docs/omnisend-dated-api.md §7.1): a recommended event is known by its exact,
+case-sensitive name; its `eventVersion` must be one of those listed (a missing version is `""`, the
+documented version of the cart events); its required properties must be present with the JSON type
+listed. Versions the docs leave open follow the one other client that sends them (stape: `v2` for
+fulfilled and refunded; `started checkout` takes both `""` and `v2`). Required keys are those the
+docs require (`totalPrice` for orders) plus the keys that name what the event is about and its money
+(cart: URL, id, currency, value, items; order: id, currency). Any other name is a custom event and
+is accepted as sent.
+
+v3 carts and orders as events:
 
 v3 has no event for a cart or an order; Omnisend's automations trigger on its *recommended events*
 (the dated line's names and property keys, docs/omnisend-dated-api.md §7.1). The sandbox records
@@ -34,6 +48,60 @@ PAID = "paid for order"
 CANCELED = "order canceled"
 FULFILLED = "order fulfilled"
 REFUNDED = "order refunded"
+STARTED_CHECKOUT = "started checkout"
+ORDERED_PRODUCT = "ordered product"
+VIEWED_PRODUCT = "viewed product"
+
+
+# -- the Events API's rules ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    versions: tuple[str, ...]  # accepted eventVersion values ("" = none sent)
+    required: dict[str, str]  # property -> JSON type
+
+
+_CART = {"abandonedCheckoutURL": "string", "cartID": "string", "currency": "string", "value": "number",
+         "lineItems": "array"}
+_ORDER = {"orderID": "string", "currency": "string", "totalPrice": "number"}
+RULES: dict[str, Rule] = {
+    ADDED_TO_CART: Rule(("",), {**_CART, "addedItem": "object"}),
+    STARTED_CHECKOUT: Rule(("", "v2"), _CART),
+    PLACED_ORDER: Rule(("v2",), _ORDER),
+    PAID: Rule(("v2",), _ORDER),
+    CANCELED: Rule(("v2",), _ORDER),
+    FULFILLED: Rule(("v2",), _ORDER),
+    REFUNDED: Rule(("v2",), _ORDER),
+    ORDERED_PRODUCT: Rule(("v2",), {"orderID": "string", "product": "object"}),
+    VIEWED_PRODUCT: Rule(("v4",), {"product": "object"}),
+}
+_JSON_TYPES = {"string": str, "number": (int, float), "array": list, "object": dict}
+
+
+def is_recommended(name: str | None) -> bool:
+    return name in RULES
+
+
+def check(name: str, version: str | None, properties: dict) -> list[Problem]:
+    """Every way an event breaks its recommended-event rule (none for a custom event)."""
+    rule = RULES.get(name)
+    if rule is None:
+        return []
+    problems = []
+    version = version or ""
+    if version not in rule.versions:
+        if version == "":
+            problems.append(Problem("eventVersion", "required",
+                                    detail=f"eventVersion is required for '{name}': {' or '.join(rule.versions)}"))
+        else:
+            problems.append(Problem("eventVersion", "enum", expected=list(rule.versions), got=version))
+    for key, kind in rule.required.items():
+        value = properties.get(key)
+        if value is None:
+            problems.append(Problem(f"properties.{key}", "required"))
+        elif not isinstance(value, _JSON_TYPES[kind]) or isinstance(value, bool):
+            problems.append(Problem(f"properties.{key}", "type", expected=kind, got=type(value).__name__))
+    return problems
 
 
 def money(cents: int | None) -> float | None:

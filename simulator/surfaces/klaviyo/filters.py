@@ -118,6 +118,16 @@ def parse_filter(allowed: dict[str, set[str]]) -> list[tuple[str, str, object]]:
     return found
 
 
+def _instant(value) -> _dt.datetime:
+    """A compared datetime given as a quoted string or epoch seconds (`timestamp` filters)."""
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return _dt.datetime.fromtimestamp(value, _dt.timezone.utc)
+        return parse_instant(value)
+    except (TypeError, ValueError, OverflowError):
+        raise _invalid(f"'{value}' is not a date-time.") from None
+
+
 def compare(op: str, actual, wanted) -> bool:
     """Whether `actual` satisfies one parsed condition."""
     if op == "has":
@@ -130,6 +140,8 @@ def compare(op: str, actual, wanted) -> bool:
         return False
     if isinstance(wanted, _dt.datetime) and isinstance(actual, str):
         actual = parse_instant(actual)
+    if isinstance(actual, _dt.datetime) and not isinstance(wanted, _dt.datetime):
+        wanted = _instant(wanted)
     return {"greater-than": lambda: actual > wanted, "greater-or-equal": lambda: actual >= wanted,
             "less-than": lambda: actual < wanted, "less-or-equal": lambda: actual <= wanted,
             "contains": lambda: wanted in actual, "starts-with": lambda: str(actual).startswith(wanted),

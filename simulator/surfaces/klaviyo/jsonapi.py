@@ -9,7 +9,7 @@ import base64
 import binascii
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from flask import g, request
+from flask import Response, g, jsonify, request
 
 from simulator.errors import Invalid, Problem
 
@@ -23,17 +23,92 @@ def resource(type_: str, id_: str, attributes: dict, relationships: dict | None 
              collection: str | None = None) -> dict:
     fields = sparse_fields(type_)
     if fields is not None:
-        attributes = {k: v for k, v in attributes.items() if k in fields}
+        attributes = _sparse(attributes, fields)
     out = {"type": type_, "id": id_, "attributes": attributes}
     if relationships is not None:
         out["relationships"] = relationships
-    out["links"] = {"self": f"{base_url()}/{collection or type_ + 's'}/{id_}/"}
+    out["links"] = {"self": self_link(type_, id_, collection)}
+    return out
+
+
+def self_link(type_: str, id_: str, collection: str | None = None) -> str:
+    return f"{base_url()}/{collection or type_ + 's'}/{id_}/"
+
+
+def relationship(owner: dict, name: str, data=None) -> dict:
+    """`{data?, links: {self, related}}` of `owner`'s relationship `name` (owner: the type and id)."""
+    base = self_link(owner["type"], owner["id"])
+    out = {} if data is None else {"data": data}
+    out["links"] = {"self": f"{base}relationships/{name}/", "related": f"{base}{name}/"}
     return out
 
 
 def sparse_fields(type_: str) -> set[str] | None:
     raw = request.args.get(f"fields[{type_}]")
     return None if raw is None else {f.strip() for f in raw.split(",") if f.strip()}
+
+
+def _sparse(attributes: dict, fields: set[str]) -> dict:
+    """Keep the named attributes; `location.city` keeps that member of an object attribute."""
+    out = {}
+    for name, value in attributes.items():
+        if name in fields:
+            out[name] = value
+        elif isinstance(value, dict):
+            members = {f.split(".", 1)[1] for f in fields if f.startswith(name + ".")}
+            if members:
+                out[name] = {k: v for k, v in value.items() if k in members}
+    return out
+
+
+def listed(name: str, allowed: tuple[str, ...] | set[str]) -> list[str]:
+    """The values of a comma-separated parameter (`include`, `additional-fields[profile]`), each
+    one allowed, or a 400 naming the parameter (Klaviyo: "'x' is not an allowed include parameter")."""
+    raw = request.args.get(name)
+    if not raw:
+        return []
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    wrong = [v for v in values if v not in allowed]
+    if wrong:
+        what = name.split("[", 1)[0]
+        raise Invalid([Problem(name, "invalid", detail=f"'{v}' is not an allowed {what} parameter for this resource.")
+                       for v in wrong])
+    return values
+
+
+def sorted_by(items: list, allowed: dict, default: str | None = None) -> list:
+    """`items` in the order `?sort=` names (`-` for descending); `allowed`: sort name -> key function.
+    Ties keep the order `items` came in."""
+    raw = request.args.get("sort") or default
+    if raw is None:
+        return items
+    name = raw.removeprefix("-")
+    if name not in allowed:
+        raise Invalid([Problem("sort", "invalid", detail=f"'{raw}' is not a valid sort parameter for this resource.")])
+    present = [i for i in items if allowed[name](i) is not None]
+    absent = [i for i in items if allowed[name](i) is None]  # no value: last either way
+    return sorted(present, key=allowed[name], reverse=raw.startswith("-")) + absent
+
+
+def paged(found: list, size: int, to_json, included=None) -> Response:
+    """The request's page of `found` (records with an `id`, in order) as a collection document;
+    `included(page)` gives its `included` resources."""
+    page, next_position = page_of(found, lambda record: record.id, size)
+    extra = included(page) if included else None
+    return jsonify(collection([to_json(record) for record in page], next_position, extra))
+
+
+def answer(document: dict, status: int = 200) -> Response:
+    response = jsonify(document)
+    response.status_code = status
+    return response
+
+
+def single(data: dict, included: list[dict] | None = None) -> dict:
+    out = {"data": data, "links": {"self": data["links"]["self"]}}
+    if included:
+        out["included"] = included
+    return out
 
 
 def encode_cursor(position: str) -> str:

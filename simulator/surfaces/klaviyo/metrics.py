@@ -8,7 +8,7 @@ from simulator.klaviyo.metrics import Metric, metrics_of
 from simulator.surfaces.klaviyo import api_blueprint, operation
 from simulator.surfaces.klaviyo.common import account
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
-from simulator.surfaces.klaviyo.jsonapi import collection, page_of, resource
+from simulator.surfaces.klaviyo.jsonapi import collection, page_of, resource, single
 
 PAGE = 200  # Klaviyo: "Returns a maximum of 200 results per page"; no page[size]
 
@@ -31,5 +31,4 @@ def list_metrics():
 @api_blueprint.get("/metrics/<metric_id>")
 @operation("get_metric")
 def get_metric(metric_id: str):
-    return jsonify({"data": metric_json(metrics_of(account()).records.get(metric_id)),
-                    "links": {"self": resource("metric", metric_id, {})["links"]["self"]}})
+    return jsonify(single(metric_json(metrics_of(account()).records.get(metric_id))))

@@ -41,6 +41,7 @@ class OmnisendApiSurface:
         g.sandbox = sandbox
         account, scopes = self._authenticate(sandbox, request)
         g.oauth = request.headers.get("Authorization", "").startswith("Bearer ")
+        g.scopes = scopes  # None: every scope (an API key); views needing more read it (common.require_scope)
         g.brand = sandbox.omnisend_brand(account)
         g.version = versions.resolve(request.headers.get(versions.HEADER))
         operation_id = operation_of(request)
@@ -81,3 +82,5 @@ class OmnisendApiSurface:
 
 # Each resource module adds its routes to the blueprint.
 from simulator.surfaces.omnisend_api import brands  # noqa: E402,F401
+from simulator.surfaces.omnisend_api import batches, campaigns, contacts, events, segments  # noqa: E402,F401
+from simulator.surfaces.omnisend_api import automations  # noqa: E402,F401

@@ -1,13 +1,13 @@
-"""Helpers the dated API's resource modules share: brand, clock, checked body, cursor paging."""
+"""Helpers the dated API's resource modules share: brand, clock, scopes, checked body, cursor paging."""
 from __future__ import annotations
 
 import base64
 import binascii
 import json
 
-from flask import g, request
+from flask import current_app, g, request
 
-from simulator.errors import Invalid, Problem
+from simulator.errors import Forbidden, Invalid, Problem
 from simulator.http import read_json
 from simulator.omnisend.brand import Brand
 from simulator.schemas import contract
@@ -25,6 +25,21 @@ def now():
 
 def sandbox():
     return g.sandbox
+
+
+def require_scope(*scopes: str) -> None:
+    """Refuse (403) a bearer token holding none of `scopes`; an API key holds every scope. For
+    operations whose scope depends on the request (a batch needs its endpoint's scope)."""
+    held = g.get("scopes")
+    if held is not None and not held & set(scopes):
+        raise Forbidden(f"Insufficient permissions for this operation: needs {' or '.join(scopes)}.")
+
+
+def empty(status: int):
+    """A response with no body and no content type (202 accepted, 204 no content)."""
+    response = current_app.response_class(status=status)
+    response.headers.pop("Content-Type", None)
+    return response
 
 
 def body(operation_id: str):
@@ -60,10 +75,11 @@ def decode_cursor(name: str) -> dict | None:
     raise Invalid([Problem(name, "format", expected="a cursor from paging.cursors", got=raw)])
 
 
-def cursor_page(items: list, key, page_size: int) -> tuple[list, dict]:
+def cursor_page(items: list, key, page_size: int, state: dict | None = None) -> tuple[list, dict]:
     """A page of `items` (already filtered and sorted) after or before the cursor in the request.
 
-    `key(item)` is the item's stable id, which the cursors carry. Returns (page, paging) with
+    `key(item)` is the item's stable id, which the cursors carry, with `state` (e.g. the sort, for a
+    list whose cursors carry it). Returns (page, paging) with
     `paging = {limit, hasMore, cursors: {after, before}}`."""
     after, before = decode_cursor("after"), decode_cursor("before")
     if after is not None and before is not None:
@@ -82,6 +98,7 @@ def cursor_page(items: list, key, page_size: int) -> tuple[list, dict]:
         start = 0
         page = items[:page_size]
         has_more = page_size < len(items)
-    cursors = {"after": encode_cursor({"id": key(page[-1])}) if page else None,
-               "before": encode_cursor({"id": key(page[0])}) if page and start > 0 else None}
+    state = state or {}
+    cursors = {"after": encode_cursor({"id": key(page[-1]), **state}) if page else None,
+               "before": encode_cursor({"id": key(page[0]), **state}) if page and start > 0 else None}
     return page, {"limit": page_size, "hasMore": has_more, "cursors": cursors}

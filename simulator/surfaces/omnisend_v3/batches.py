@@ -1,7 +1,7 @@
 """v3 batches: accept up to 100 calls of one endpoint, run them later on the clock, report each.
 
-Each item is run as the single request it stands for (`internal.call`), with the key that sent the
-batch: `POST /<endpoint>` with the item as body; `PUT /<endpoint>/<the item's id>` with the item less
+Each item is run as the single request it stands for (`simulator.internal.call`), with the key that
+sent the batch: `POST /<endpoint>` with the item as body; `PUT /<endpoint>/<the item's id>` with the item less
 its id field (`productID`, ...), as the spec's batch example sends ids inside PUT items while the
 single PUT takes the id in the path only; `POST /events/{eventID}` for a batch of events."""
 from __future__ import annotations
@@ -11,9 +11,10 @@ from urllib.parse import quote
 
 from flask import g, jsonify, request
 
+from simulator import internal
 from simulator.errors import Invalid, Problem
 from simulator.omnisend.batches import ENDPOINTS, STATUSES, Batch, ItemResult, batches_of, run_on_clock
-from simulator.surfaces.omnisend_v3 import blueprint, errors, internal, paging
+from simulator.surfaces.omnisend_v3 import blueprint, errors, paging
 from simulator.surfaces.omnisend_v3.common import body, brand, instant, now, settings, stamp
 
 ID_FIELD = {"contacts": "contactID", "orders": "orderID", "products": "productID", "categories": "categoryID"}
@@ -49,12 +50,15 @@ def item_json(item_id: str, item: dict, result: ItemResult | None) -> dict:
 def _dispatcher(sandbox, key: str):
     """The batch's `Dispatch`: run item `index` through the app as the batch's key."""
 
+    def call(method: str, path: str, body) -> tuple[int, dict]:
+        return internal.call(sandbox, "/omnisend/v3", {"X-API-KEY": key}, method, path, body)
+
     def dispatch(batch: Batch, index: int) -> tuple[int, dict]:
         item = batch.items[index]
         if batch.endpoint == "events":
-            return internal.call(sandbox, key, "POST", f"/events/{quote(batch.event_id, safe='')}", item)
+            return call("POST", f"/events/{quote(batch.event_id, safe='')}", item)
         if batch.method == "POST":
-            return internal.call(sandbox, key, "POST", f"/{batch.endpoint}", item)
+            return call("POST", f"/{batch.endpoint}", item)
         item_id = item.get(ID_FIELD[batch.endpoint])
         if not isinstance(item_id, str) or not item_id:
             # no resource to name: the answer the single endpoint gives a body without its id
@@ -62,7 +66,7 @@ def _dispatcher(sandbox, key: str):
                                   sandbox.settings.v3_error_status_code)
         # the id names the resource in the path; the single PUT body does not carry it
         rest = {name: value for name, value in item.items() if name != ID_FIELD[batch.endpoint]}
-        return internal.call(sandbox, key, batch.method, f"/{batch.endpoint}/{quote(item_id, safe='')}", rest)
+        return call(batch.method, f"/{batch.endpoint}/{quote(item_id, safe='')}", rest)
 
     return dispatch
 

@@ -141,5 +141,5 @@ def list_carts():
                   created_from=query.bound("dateFrom", end=False), created_to=query.bound("dateTo", end=True),
                   updated_from=query.bound("updatedFrom", end=False), updated_to=query.bound("updatedTo", end=True))
     query.done()
-    page, links = paging.offset_page(carts_of(brand()).query(q), limit, offset)
+    page, links = paging.offset_page(carts_of(brand()).query(q, now()), limit, offset)
     return jsonify({"carts": [cart_json(c) for c in page], "paging": links})

@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from simulator.errors import Invalid, Problem
-from simulator.omnisend.contacts import CHANNEL_OF, PROFILE_FIELDS, STATUS_ALIASES, STATUSES, Contact, ContactInput, contacts_of
+from simulator.omnisend import segments
+from simulator.omnisend.contacts import (CHANNEL_OF, PROFILE_FIELDS, STATUS_ALIASES, STATUSES, Contact, ContactInput,
+                                         ContactQuery, contacts_of)
 from simulator.surfaces.omnisend_v3 import blueprint, paging
 from simulator.surfaces.omnisend_v3.common import body, brand, instant, now, settings, stamp
 
@@ -19,9 +21,10 @@ def contact_input(data: dict) -> ContactInput:
         identifiers.append({
             "type": item.get("type"), "id": item.get("id", ""),
             "has_channel": channel_data is not None,
-            "status": (channel_data or {}).get("status"),
+            "status": (channel_data or {}).get("status") or "subscribed",  # v3's default for a channel
             "status_date": instant((channel_data or {}).get("statusDate"), where),
             "consent": item.get("consent"),
+            "send_welcome": data.get("sendWelcomeEmail", True),
         })
     return ContactInput(
         identifiers=identifiers if "identifiers" in data else None,
@@ -84,14 +87,7 @@ def list_contacts():
     status = STATUS_ALIASES.get(status, status)
     if status and status not in STATUSES:
         raise Invalid([Problem("status", "enum", expected=list(STATUSES), got=status)])
-    book = contacts_of(brand())
-
-    def keep(contact: Contact) -> bool:
-        return ((not email or (contact.email or "").lower() == email.lower())
-                and (not phone or contact.phone == phone)
-                and (not status or contact.status("email") == status)
-                and (not tag or tag in contact.tags)
-                and not segment)  # v3 has no segments of its own: a segment filter matches no one
-
-    found, next_cursor = book.page(request.args.get("after"), limit, keep)
+    query = ContactQuery(email=email, phone=phone, status=status, tag=tag, segment_id=segment,
+                         members=segments.members(brand(), segment, now()) if segment else frozenset())
+    found, next_cursor = contacts_of(brand()).page(request.args.get("after"), limit, query.keeps)
     return jsonify({"contacts": [contact_json(c) for c in found], "paging": paging.cursor_paging(next_cursor, limit)})
