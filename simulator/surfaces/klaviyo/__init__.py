@@ -128,4 +128,4 @@ class KlaviyoClientSurface(_KlaviyoSurface):
 
 
 # Each resource module adds its routes to the blueprints.
-from simulator.surfaces.klaviyo import metrics  # noqa: E402,F401
+from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows  # noqa: E402,F401

@@ -1,0 +1,35 @@
+"""The standard Klaviyo flows of fixtures/klaviyo/flows (create_flow bodies), made ready for one
+account: a metric id is written there as the metric's name, `"metric:Placed Order"`, because ids
+differ per account; `"metric:Started Checkout|Checkout Started"` takes the first of those names the
+account has (Shopify's integration says "Checkout Started", Klaviyo's own docs "Started Checkout")."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from simulator.klaviyo.account import Account
+from simulator.klaviyo.metrics import metrics_of
+
+FLOWS = Path(__file__).resolve().parents[2] / "fixtures" / "klaviyo" / "flows"  # in a source checkout
+PREFIX = "metric:"
+
+
+def standard_flow(name: str, account: Account, folder: Path = FLOWS) -> dict:
+    """The body of `<folder>/<name>.json` with every metric name replaced by the account's id."""
+    return with_metric_ids(json.loads((folder / f"{name}.json").read_text()), account)
+
+
+def with_metric_ids(document, account: Account):
+    """A copy of `document` whose `"metric:<name>[|<name>...]"` strings are the account's metric ids."""
+    if isinstance(document, dict):
+        return {k: with_metric_ids(v, account) for k, v in document.items()}
+    if isinstance(document, list):
+        return [with_metric_ids(v, account) for v in document]
+    if isinstance(document, str) and document.startswith(PREFIX):
+        names = document[len(PREFIX):].split("|")
+        found = {m.name: m.id for m in metrics_of(account).records}
+        for name in names:
+            if name in found:
+                return found[name]
+        raise LookupError(f"the account has no metric named {' or '.join(repr(n) for n in names)}")
+    return document
