@@ -263,3 +263,24 @@ def test_v3_custom_events_trigger_like_dated_ones(sb, api, v3):
     assert [(r["status"], r["trigger_event"]["properties"]) for r in sb.runs(workflow_id=flow["id"])] == [
         ("completed", {"size": "M"}), ("not_entered", {"size": "XL"})]
     assert sent_to(sb) == [("ann@example.com", "10:10")]
+
+
+def test_enroll_existing_on_entered_segment_enrolls_every_current_member_once(sb, api, v3):
+    from simulator.omnisend.segments import segments_of
+    from tests.engine_support import brand_of
+    contact(v3, "ann@example.com", tags=["vip"])
+    contact(v3, "bob@example.com")
+    contact(v3, "cid@example.com", tags=["vip"])
+    with sb.lock:
+        segment = segments_of(brand_of(sb)).create("VIP", [{"conditions": [{"entity": "contact", "junction": "and", "filters": [
+            {"property": "tags", "operator": "anyOf", "value": ["vip"]}]}]}], sb.clock.now())
+    trigger = on("entered segment", origin=None, groups=[group(rule("segment_id", "eq", segment.id))])
+    welcome = create(api, "VIP welcome", trigger, [email("e1")], enable=False)
+    set_enabled(api, welcome["id"], True, enroll_existing=True)
+    assert sent_to(sb) == [("ann@example.com", "10:00"), ("cid@example.com", "10:00")]
+    runs = sb.runs(workflow_id=welcome["id"])
+    assert [r["trigger_event"]["name"] for r in runs] == ["entered segment", "entered segment"]
+    set_enabled(api, welcome["id"], False)
+    again = api.post(f"/automations/{welcome['id']}/enable", json={"enrollExisting": True})
+    assert again.status_code == 409  # first enable only: copy the workflow instead
+    assert len(sb.outbox()) == 2

@@ -25,8 +25,10 @@ from simulator.engine.runs import Run
 from simulator.omnisend.automations import automations_of
 from simulator.omnisend.brand import Brand, ContactEvent
 from simulator.omnisend.contacts import contacts_of
+from simulator.omnisend.segments import members
 
 VENDOR = "omnisend"
+SEGMENT_TRIGGER = "entered segment"
 
 
 def event_json(event: ContactEvent) -> dict:
@@ -213,7 +215,10 @@ class OmnisendRuntime:
     def enroll_existing(self, brand: Brand, workflow: Workflow) -> None:
         """Contacts whose latest matching trigger event is recent enough that the first delay has not
         ended yet enter now, timed from that event. A contact who has since met an exit condition
-        stays out."""
+        stays out. For `entered segment`, every current member of the segment enters now."""
+        if workflow.condition.get("event") == SEGMENT_TRIGGER:
+            self.enroll_members(brand, workflow)
+            return
         first = workflow.first_delay()
         if first is None:
             return
@@ -237,6 +242,18 @@ class OmnisendRuntime:
                 self.refuse(brand, run, "enrollExisting: an exit condition was met after the trigger event")
                 continue
             self.enter(brand, run, first_due=due)
+
+    def enroll_members(self, brand: Brand, workflow: Workflow) -> None:
+        """`entered segment` + enrollExisting: the segment's members now, oldest contact first, each
+        as if it had just entered (the automation model allows this on the first enable only)."""
+        wanted = [f.get("value") for g in workflow.condition.get("filterGroups") or [] for f in g.get("filters", [])
+                  if f.get("field") == "segment_id" and f.get("operator") == "eq"]
+        now, book = self.now(), contacts_of(brand)
+        for segment_id in wanted:
+            for contact in sorted((book.get(i) for i in members(brand, segment_id, now)), key=lambda c: c.seq):
+                event = ContactEvent(brand.ids.next("activity", "uuid"), contact.id, SEGMENT_TRIGGER, "omnisend",
+                                     {"segment_id": segment_id}, now)
+                self.enter(brand, self.new_run(brand, workflow, contact, event))
 
     # -- test tooling --------------------------------------------------------------------------
 
