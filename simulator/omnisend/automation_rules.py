@@ -305,13 +305,18 @@ def patched_trigger(check: Check, stored: dict, data: dict, path: str = "trigger
     out = dict(stored)
     if "condition" in data:
         out["condition"] = condition(check, data["condition"], f"{path}.condition")
-    for name, rule in (("audienceFilterGroup", audience), ("inactivitySettings", inactivity)):
+    _replace_sent(check, out, data, path, (("audienceFilterGroup", audience), ("inactivitySettings", inactivity)))
+    return out
+
+
+def _replace_sent(check: Check, out: dict, data: dict, path: str, rules: tuple) -> None:
+    """PATCH of optional sub-fields: each one sent replaces `out`'s in full, and null (a rule's None) clears it."""
+    for name, rule in rules:
         if name in data:
             value = rule(check, data[name], f"{path}.{name}")
             out.pop(name, None)
             if value is not None:
                 out[name] = value
-    return out
 
 
 # -- exit conditions ---------------------------------------------------------------------------
@@ -402,10 +407,5 @@ def settings(check: Check, data: dict | None, stored: dict | None = None, path: 
     if "sendingThresholds" in data:
         out["sendingThresholds"] = {"email": data["sendingThresholds"]["email"],
                                     "sms": data["sendingThresholds"]["sms"]}
-    for name, rule in (("frequencyLimiter", frequency), ("overlapLimiter", overlap)):
-        if name in data:
-            value = rule(check, data[name], f"{path}.{name}")
-            out.pop(name, None)
-            if value is not None:
-                out[name] = value
+    _replace_sent(check, out, data, path, (("frequencyLimiter", frequency), ("overlapLimiter", overlap)))
     return out

@@ -12,9 +12,9 @@ import datetime as _dt
 from flask import g, jsonify, request
 
 from simulator import internal
-from simulator.core.timefmt import iso
 from simulator.errors import Problem
 from simulator.omnisend.batches import API_METHODS, STATUSES, Batch, ItemResult, batches_of, run_on_clock
+from simulator.surfaces import batches as shared
 from simulator.surfaces.omnisend_api import blueprint, operation, versions
 from simulator.surfaces.omnisend_api.common import body, brand, now, require_scope
 from simulator.surfaces.omnisend_api.listing import Query, offset_page
@@ -28,22 +28,11 @@ def _retention() -> _dt.timedelta:
 
 
 def batch_json(batch: Batch) -> dict:
-    out = {"batchID": batch.id, "method": batch.method, "endpoint": batch.endpoint}
-    if batch.origin is not None:
-        out["origin"] = batch.origin
-    out.update({"status": batch.status, "createdAt": iso(batch.created_at)})
-    if batch.started_at is not None:
-        out["startedAt"] = iso(batch.started_at)
-    if batch.ended_at is not None:
-        out["endedAt"] = iso(batch.ended_at)
-    out.update({"totalCount": batch.total_count, "finishedCount": batch.finished_count,
-                "errorsCount": batch.errors_count})
-    return out
+    return shared.batch_json(batch, "origin", batch.origin)
 
 
 def item_json(item_id: str, item, result: ItemResult) -> dict:
-    return {"itemID": item_id, "request": item, "response": result.response, "responseCode": result.response_code,
-            "status": "finished"}
+    return shared.item_json(item_id, item, result, order=("response", "responseCode"))
 
 
 def _dispatcher(sandbox, headers: dict):

@@ -14,19 +14,20 @@ from urllib.parse import urlencode
 
 from flask import request
 
-from simulator.core.timefmt import UTC, parse_instant
 from simulator.errors import Invalid, Problem
+from simulator.surfaces import query
 from simulator.surfaces.omnisend_api.common import decode_cursor
 
 _DIGITS = re.compile(r"[0-9]{1,9}")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class Query:
+class Query(query.Query):
     """The current request's query string. `known`: the only parameters accepted (others -> 400)."""
 
+    DATE_EXPECTED = "RFC 3339 date-time"
+
     def __init__(self, known: tuple[str, ...] | None = None):
-        self.problems: list[Problem] = []
+        super().__init__()
         if known is not None:
             self.problems += [Problem(name, "unknown", detail=f"unknown query parameter {name}")
                               for name in request.args if name not in known]
@@ -42,42 +43,17 @@ class Query:
             return default
         return int(raw)
 
-    def text(self, name: str, max_length: int | None = None) -> str | None:
-        value = request.args.get(name)
-        if value is not None and max_length is not None and len(value) > max_length:
-            self.problems.append(Problem(name, "range", expected=("maxLength", max_length), got=len(value)))
-        return value or None
-
-    def choice(self, name: str, allowed, default=None):
-        value = request.args.get(name)
-        if value is None:
-            return default
-        if value not in allowed:
-            self.problems.append(Problem(name, "enum", expected=list(allowed), got=value))
-            return default
-        return value
+    def _choice_value(self, name: str) -> str | None:
+        """Here a blank value is checked (and refused) rather than ignored."""
+        return request.args.get(name)
 
     def choices(self, name: str, allowed) -> tuple[str, ...]:
         """A repeatable parameter (`?status=a&status=b`): OR of its values."""
-        values = tuple(request.args.getlist(name))
-        for value in values:
-            if value not in allowed:
-                self.problems.append(Problem(name, "enum", expected=list(allowed), got=value))
-        return tuple(v for v in values if v in allowed)
+        return tuple(value for value in request.args.getlist(name) if self._allowed(name, value, allowed))
 
     def instant(self, name: str, end_of_day: bool = False) -> _dt.datetime | None:
         """An RFC 3339 instant, or a bare `YYYY-MM-DD` (its first instant, or its last for an end)."""
-        value = request.args.get(name)
-        if not value:
-            return None
-        try:
-            if _DATE.match(value):
-                day = _dt.datetime.combine(_dt.date.fromisoformat(value), _dt.time(), tzinfo=UTC)
-                return day + _dt.timedelta(days=1, microseconds=-1) if end_of_day else day
-            return parse_instant(value)
-        except ValueError:
-            self.problems.append(Problem(name, "format", expected="RFC 3339 date-time", got=value))
-            return None
+        return self.bound(name, end=end_of_day)
 
     def cursors(self) -> dict | None:
         """Check `after`/`before`; the decoded cursor sent (or None)."""
@@ -90,10 +66,6 @@ class Query:
         if found.get("after") is not None and found.get("before") is not None:
             self.problems.append(Problem("after", "invalid", detail="after and before cannot be combined"))
         return found.get("after") or found.get("before")
-
-    def done(self) -> None:
-        if self.problems:
-            raise Invalid(self.problems)
 
 
 def offset_page(items: list, limit: int, offset: int) -> tuple[list, dict]:

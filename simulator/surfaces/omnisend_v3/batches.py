@@ -14,8 +14,9 @@ from flask import g, jsonify, request
 from simulator import internal
 from simulator.errors import Invalid, Problem
 from simulator.omnisend.batches import ENDPOINTS, STATUSES, Batch, ItemResult, batches_of, run_on_clock
+from simulator.surfaces import batches as shared
 from simulator.surfaces.omnisend_v3 import blueprint, errors, paging
-from simulator.surfaces.omnisend_v3.common import body, brand, instant, now, settings, stamp
+from simulator.surfaces.omnisend_v3.common import body, brand, instant, now, settings
 
 ID_FIELD = {"contacts": "contactID", "orders": "orderID", "products": "productID", "categories": "categoryID"}
 
@@ -25,26 +26,11 @@ def _retention() -> _dt.timedelta:
 
 
 def batch_json(batch: Batch) -> dict:
-    out = {"batchID": batch.id, "method": batch.method, "endpoint": batch.endpoint}
-    if batch.event_id is not None:
-        out["eventID"] = batch.event_id
-    out.update({"status": batch.status, "createdAt": stamp(batch.created_at)})
-    if batch.started_at is not None:
-        out["startedAt"] = stamp(batch.started_at)
-    if batch.ended_at is not None:
-        out["endedAt"] = stamp(batch.ended_at)
-    out.update({"totalCount": batch.total_count, "finishedCount": batch.finished_count,
-                "errorsCount": batch.errors_count})
-    return out
+    return shared.batch_json(batch, "eventID", batch.event_id)
 
 
 def item_json(item_id: str, item: dict, result: ItemResult | None) -> dict:
-    out = {"itemID": item_id, "request": item}
-    if result is None:
-        out["status"] = "pending"
-    else:
-        out.update({"responseCode": result.response_code, "response": result.response, "status": "finished"})
-    return out
+    return shared.item_json(item_id, item, result)
 
 
 def _dispatcher(sandbox, key: str):

@@ -136,8 +136,7 @@ def delete_cart_product(cart_id: str, line_id: str):
 def list_carts():
     query = Query()
     limit, offset = query.limit_and_offset()
-    q = CartQuery(sort=query.choice("sort", SORTS), email=query.email(), phone=query.text("phone"),
-                  contact_id=query.text("contactID"), segment_id=query.text("segmentID"),
+    q = CartQuery(**query.owned(SORTS), segment_id=query.text("segmentID"),
                   created_from=query.bound("dateFrom", end=False), created_to=query.bound("dateTo", end=True),
                   updated_from=query.bound("updatedFrom", end=False), updated_to=query.bound("updatedTo", end=True))
     query.done()

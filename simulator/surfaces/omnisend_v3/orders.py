@@ -106,8 +106,7 @@ def delete_order(order_id: str):
 def list_orders():
     query = Query()
     limit, offset = query.limit_and_offset()
-    q = OrderQuery(sort=query.choice("sort", SORTS), email=query.email(), phone=query.text("phone"),
-                   contact_id=query.text("contactID"), cart_id=query.text("cartID"),
+    q = OrderQuery(**query.owned(SORTS), cart_id=query.text("cartID"),
                    updated_from=query.bound("dateFrom", end=False), updated_to=query.bound("dateTo", end=True),
                    payment_status=query.choice("paymentStatus", PAYMENT_STATUSES),
                    fulfillment_status=query.choice("fulfillmentStatus", FULFILLMENT_STATUSES))
