@@ -20,13 +20,17 @@ from simulator import Sandbox
 from simulator.server import LiveServer
 
 
-def floor_app() -> Flask:
+def floor_app(path: str = "/omnisend/v3/contacts", answer=None, status: int = 200) -> Flask:
+    """A bare Flask app parsing the JSON body at `path` and answering `answer(body)` (by default the
+    create-contact shape); other benches import it for their own route."""
     app = Flask("floor")
 
-    @app.post("/omnisend/v3/contacts")
+    @app.post(path)
     def create():
         data = request.get_json()
-        return jsonify({"email": data["identifiers"][0]["id"], "contactID": "x" * 27})
+        if answer is None:
+            return jsonify({"email": data["identifiers"][0]["id"], "contactID": "x" * 27})
+        return answer(data), status
 
     return app
 

@@ -21,6 +21,7 @@ from simulator.core.scheduler import Scheduler
 from simulator.core.tokens import TokenStore
 from simulator.engine import Engine
 from simulator.engine.messages import engage
+from simulator.engine.klaviyo import KlaviyoRuntime
 from simulator.engine.omnisend import OmnisendRuntime
 from simulator.engine.runs import RunLog
 from simulator.engine.webhooks import WebhookPoster
@@ -53,6 +54,7 @@ class Sandbox:
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self.engine = Engine(seed, self.clock, self.scheduler, self.messages, RunLog(), WebhookPoster(self.lock))
         self.omnisend_engine = OmnisendRuntime(self.engine)  # hears every Omnisend brand's events
+        self.klaviyo_engine = KlaviyoRuntime(self.engine, self.settings)  # and every Klaviyo account's
         self._brands: dict[str, Brand] = {}
         self._klaviyo: dict[str, KlaviyoAccount] = {}
         from simulator.surfaces import all_surfaces  # the surfaces import the model, not the reverse
@@ -80,8 +82,9 @@ class Sandbox:
         return account
 
     def _new_klaviyo(self, company_id: str) -> KlaviyoAccount:
-        return KlaviyoAccount(company_id, IdFactory(self.seed, f"klaviyo:{company_id}"), self.clock.now(),
-                              scheduler=self.scheduler, settings=self.settings)
+        return self.klaviyo_engine.attach(KlaviyoAccount(company_id, IdFactory(self.seed, f"klaviyo:{company_id}"),
+                                                         self.clock.now(), scheduler=self.scheduler,
+                                                         settings=self.settings))
 
     def accounts(self) -> list[dict]:
         omnisend = [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),

@@ -32,6 +32,10 @@ class Settings:
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
     klaviyo_event_processing_seconds: int = 1
+    # Smart Sending windows per channel: a flow message is skipped when the profile got one on that channel this recently
+    klaviyo_smart_sending_email_hours: int = 16
+    klaviyo_smart_sending_sms_hours: int = 24
+    klaviyo_smart_sending_push_hours: int = 24
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024
     journal_limit: int = 50_000

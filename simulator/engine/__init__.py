@@ -2,7 +2,7 @@
 
 The pieces every vendor shares live in their own modules (run trace, sending, engagement, filters,
 durations, A/B choice, webhooks); `Engine` bundles what they need from the sandbox, so a vendor
-interpreter (`omnisend.py`, later Klaviyo's) needs nothing else."""
+interpreter (`omnisend.py`, `klaviyo.py`) needs nothing else."""
 from __future__ import annotations
 
 from dataclasses import dataclass

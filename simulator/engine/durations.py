@@ -64,6 +64,17 @@ def next_time_of_day(moment: _dt.datetime, hhmm: str, tz: _dt.tzinfo = UTC) -> _
     return _utc(target, tz)
 
 
+def on_local_day_at(moment: _dt.datetime, days: int, hhmm: str, tz: _dt.tzinfo = UTC) -> _dt.datetime:
+    """`days` calendar days after `moment`'s local date, at `HH:MM[:SS]` in `tz`; a moment already
+    passed moves to the next day (a Klaviyo "N days, until 3 PM" delay)."""
+    parts = [int(float(part)) for part in hhmm.split(":")] + [0]
+    local = (_local(moment, tz) + _dt.timedelta(days=days)).replace(hour=parts[0], minute=parts[1], second=parts[2],
+                                                                    microsecond=0)
+    if local < _local(moment, tz):
+        local += _dt.timedelta(days=1)
+    return _utc(local, tz)
+
+
 def on_allowed_weekday(moment: _dt.datetime, weekdays: list[str] | None, tz: _dt.tzinfo = UTC) -> _dt.datetime:
     """`moment` moved forward, day by day at the same local time, to the first allowed weekday."""
     allowed = {WEEKDAYS.index(day) for day in weekdays or [] if day in WEEKDAYS}

@@ -17,7 +17,7 @@ from simulator.engine.omnisend_contacts import contact_holds, personalization, r
 from simulator.engine.omnisend_workflow import runs_of
 from simulator.engine.runs import Run
 from simulator.engine.templating import render
-from simulator.engine.webhooks import WebhookCall
+from simulator.engine.webhooks import traced
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import Contact, contacts_of
 
@@ -160,13 +160,8 @@ class BlockWalker:
         headers = {"Content-Type": "application/json"}
         headers.update({h.get("key", ""): render(h.get("value", ""), contact, event) for h in config.get("headers") or []})
         body = render(config.get("body") or "", contact, event)
-        call = {"url": url, "body": body, "delivery": {"state": "pending"}}
+        call = traced(self.engine.webhooks, url, headers, body)
         run.step(block.get("id"), "sendWebhook", self.engine.clock.now(), "sent", f"POST {url}", webhook=call)
-
-        def record(outcome: dict) -> None:
-            call["delivery"] = outcome
-
-        self.engine.webhooks.submit(WebhookCall(url, headers, body, record))
         return True
 
     def tag(self, brand: Brand, run: Run, block: dict, kind: str, config: dict) -> bool:

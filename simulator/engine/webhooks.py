@@ -26,6 +26,17 @@ class WebhookCall:
     on_result: Callable[[dict], None]  # called under the sandbox lock with the delivery outcome
 
 
+def traced(poster: "WebhookPoster", url: str, headers: dict, body: str) -> dict:
+    """Submit a call and return the dict a run step shows; its `delivery` fills in when the POST ends."""
+    call = {"url": url, "body": body, "delivery": {"state": "pending"}}
+
+    def record(outcome: dict) -> None:
+        call["delivery"] = outcome
+
+    poster.submit(WebhookCall(url, headers, body, record))
+    return call
+
+
 class WebhookPoster:
     def __init__(self, lock: threading.RLock, transport: "httpx.BaseTransport | None" = None,
                  timeout: float = 3.0, background: bool = True):
