@@ -16,7 +16,7 @@ from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.metrics import metrics_of
 from simulator.klaviyo.profiles import IDENTIFIERS, format_problems, identity_key, profiles_of, unknown_profile
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 EARLIEST = _dt.datetime(1990, 1, 1, tzinfo=_dt.timezone.utc)  # "The time must be after the year 1990"
 AHEAD = _dt.timedelta(days=365)  # "and can only be up to 1 year in the future"

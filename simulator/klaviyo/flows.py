@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from simulator.klaviyo import flow_definition
 from simulator.klaviyo.account import Account
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 TRIGGER_TYPES = {"list": "Added to List", "segment": "Added to List", "metric": "Metric", "date": "Date Based",
                  "price-drop": "Price Drop", "low-inventory": "Low Inventory"}

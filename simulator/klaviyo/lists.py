@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.profiles import profiles_of, unknown_profile
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 
 @dataclass

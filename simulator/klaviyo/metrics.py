@@ -5,7 +5,7 @@ import datetime as _dt
 from dataclasses import dataclass
 
 from simulator.klaviyo.account import Account
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 
 @dataclass

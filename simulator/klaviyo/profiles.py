@@ -15,7 +15,7 @@ from typing import Any
 from simulator.errors import Conflict, Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.consent import Consent
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")  # matched in this order, after id
 PLAIN = ("first_name", "last_name", "organization", "locale", "title", "image")

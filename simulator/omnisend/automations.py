@@ -23,7 +23,7 @@ from simulator.errors import Conflict, DomainError, Invalid, NotFound
 from simulator.omnisend import automation_rules as rules
 from simulator.omnisend.automation_blocks import SEND_ACTIONS, Blocks, action_type, assign_ids, walk
 from simulator.omnisend.brand import Brand
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 ENROLL_NOT_APPLICABLE = "enroll-existing-not-applicable"
 UTM_SOURCE = "omnisend"

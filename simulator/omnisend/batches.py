@@ -21,7 +21,7 @@ from typing import Callable
 from simulator.core.scheduler import Scheduler
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.omnisend.brand import Brand
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 ENDPOINTS = ("contacts", "orders", "products", "events", "categories")
 STATUSES = ("pending", "inProgress", "finished", "stopped")  # "stopped" is listed by the spec; never reached here

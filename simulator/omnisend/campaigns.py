@@ -25,7 +25,7 @@ from simulator.core.timefmt import iso
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import contacts_of
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 STATUSES = ("draft", "paused", "scheduled", "inProgress", "sent")
 STARTABLE = ("draft", "scheduled")

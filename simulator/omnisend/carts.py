@@ -20,7 +20,7 @@ from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
 from simulator.omnisend import recommended, segments
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.owned import OwnedQuery, within
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 LINE_REQUIRED = ("product_id", "variant_id", "title", "quantity", "price")  # besides the line id
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from simulator.errors import Invalid, Problem
 from simulator.omnisend.brand import Brand
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 STATUSES = ("inStock", "outOfStock", "notAvailable")
 MAX_IMAGES = 10

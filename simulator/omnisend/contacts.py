@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.omnisend.brand import Brand
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 CHANNEL_OF = {"email": "email", "phone": "sms"}
 STATUSES = ("subscribed", "unsubscribed", "nonSubscribed")

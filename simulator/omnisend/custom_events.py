@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from simulator.errors import Invalid, Problem
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import Contact, contacts_of
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 FIELD_TYPES = ("string", "integer", "float", "boolean")
 

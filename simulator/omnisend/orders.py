@@ -18,7 +18,7 @@ from simulator.errors import Invalid, Problem
 from simulator.omnisend import recommended
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.owned import OwnedQuery
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 # Omnisend's order statuses (its v3 orders guide; the spec types them as free strings)
 PAYMENT_STATUSES = ("awaitingPayment", "partiallyPaid", "paid", "partiallyRefunded", "refunded", "voided")

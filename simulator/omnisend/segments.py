@@ -25,7 +25,7 @@ from simulator.errors import Invalid, Problem
 from simulator.omnisend import segment_conditions
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import Contact, contacts_of
-from simulator.omnisend.records import Records
+from simulator.core.records import Records
 
 STATUSES = ("ready", "building", "archived")
 SORTS = ("createdAt", "name")
