@@ -25,6 +25,17 @@ class Problem:
 KINDS = {"required", "type", "enum", "format", "range", "unknown", "duplicate", "invalid"}
 
 
+def repeated(ids: list, where: str, name: str, noun: str = "") -> list[Problem]:
+    """A `duplicate` problem for each id given again in a list (`where[i].name`), first one kept."""
+    problems, seen = [], set()
+    for index, item_id in enumerate(ids):
+        if item_id in seen:
+            problems.append(Problem(f"{where}[{index}].{name}", "duplicate",
+                                    detail=f"{noun + ' ' if noun else ''}{item_id} is given twice"))
+        seen.add(item_id)
+    return problems
+
+
 class DomainError(Exception):
     status = 400
 

@@ -1,7 +1,7 @@
-"""The records of one kind in one brand's store, by id and in creation order.
+"""The records of one kind in one account's store, by id and in creation order.
 
-Every store (contacts, products, carts, orders, ...) needs the same lookups and the same 404, so they
-share this one class rather than each keeping its own dict, counter and `NotFound`."""
+Every store (contacts, products, carts, orders, profiles, lists, ...) needs the same lookups and the
+same 404, so they share this one class rather than each keeping its own dict, counter and `NotFound`."""
 from __future__ import annotations
 
 from typing import Generic, Iterator, TypeVar

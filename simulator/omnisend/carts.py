@@ -16,7 +16,7 @@ import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from simulator.errors import AlreadyExists, Invalid, NotFound, Problem
+from simulator.errors import AlreadyExists, Invalid, NotFound, Problem, repeated
 from simulator.omnisend import recommended, segments
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.owned import OwnedQuery, within
@@ -139,7 +139,7 @@ class CartBook:
         fields, `id` required) into the cart's lines: a known id updates that line, a new id adds one."""
         cart = self.get(cart_id)
         merged = [dataclasses.replace(line) for line in cart.lines]
-        problems = _duplicates([changes["id"] for changes in lines or []], "products", "cartProductID")
+        problems = repeated([changes["id"] for changes in lines or []], "products", "cartProductID")
         for index, changes in enumerate(lines or []):
             current = next((line for line in merged if line.id == changes["id"]), None)
             if current is None:
@@ -212,16 +212,7 @@ class CartBook:
 
 
 def _line_problems(lines: list[CartLine], where: str) -> list[Problem]:
-    return _duplicates([line.id for line in lines], where, "cartProductID")
-
-
-def _duplicates(ids: list[str], where: str, name: str) -> list[Problem]:
-    problems, seen = [], set()
-    for index, item_id in enumerate(ids):
-        if item_id in seen:
-            problems.append(Problem(f"{where}[{index}].{name}", "duplicate", detail=f"{item_id} is given twice"))
-        seen.add(item_id)
-    return problems
+    return repeated([line.id for line in lines], where, "cartProductID")
 
 
 V3_NAMES = {"product_id": "productID", "variant_id": "variantID", "title": "title", "quantity": "quantity",

@@ -14,7 +14,7 @@ import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from simulator.errors import Invalid, Problem
+from simulator.errors import Invalid, Problem, repeated
 from simulator.omnisend.brand import Brand
 from simulator.core.records import Records
 
@@ -168,20 +168,10 @@ def _check_product(data: ProductInput) -> None:
         problems.append(Problem("variants", "required"))
     elif not data.variants:
         problems.append(Problem("variants", "range", expected=("minItems", 1), got=0))
-    seen: set[str] = set()
-    for index, variant in enumerate(data.variants or []):
-        if variant.id in seen:
-            problems.append(Problem(f"variants[{index}].variantID", "duplicate",
-                                    detail=f"variant {variant.id} is given twice"))
-        seen.add(variant.id)
+    problems += repeated([variant.id for variant in data.variants or []], "variants", "variantID", "variant")
     if len(data.images) > MAX_IMAGES:
         problems.append(Problem("images", "range", expected=("maxItems", MAX_IMAGES), got=len(data.images)))
-    image_ids: set[str] = set()
-    for index, image in enumerate(data.images):
-        if image.id in image_ids:
-            problems.append(Problem(f"images[{index}].imageID", "duplicate",
-                                    detail=f"image {image.id} is given twice"))
-        image_ids.add(image.id)
+    problems += repeated([image.id for image in data.images], "images", "imageID", "image")
     if problems:
         raise Invalid(problems)
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from simulator.errors import Invalid, Problem
+from simulator.errors import Invalid, Problem, repeated
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import Contact, contacts_of
 from simulator.core.records import Records
@@ -96,14 +96,10 @@ class EventCatalog:
             problems.append(Problem("systemName", "invalid", detail="must not be empty"))
         elif system_name in self._by_system_name:
             problems.append(Problem("systemName", "duplicate", detail=f"an event {system_name!r} already exists"))
-        seen = set()
         for index, item in enumerate(fields):
             if item.type not in FIELD_TYPES:
                 problems.append(Problem(f"fields[{index}].type", "enum", expected=list(FIELD_TYPES), got=item.type))
-            if item.system_name in seen:
-                problems.append(Problem(f"fields[{index}].systemName", "duplicate",
-                                        detail=f"more than one field {item.system_name!r}"))
-            seen.add(item.system_name)
+        problems += repeated([item.system_name for item in fields], "fields", "systemName", "field")
         if problems:
             raise Invalid(problems)
         event = CustomEvent(self.brand.ids.next("event", "hex24"), system_name, name or system_name, enabled,
