@@ -99,7 +99,7 @@ class Sandbox:
         keys = {}
         for vendor, shape in (("omnisend", lambda d: f"{d[:24]}-{d[24:40]}"), ("klaviyo", lambda d: f"pk_{d[:34]}")):
             listed = self.keyring.credentials(vendor)
-            if listed:
+            if self.keyring.closed and listed:
                 keys[vendor] = listed[0].key
             elif not self.keyring.closed:
                 keys[vendor] = shape(hashlib.blake2b(f"flow-sandbox|{self.seed}|{vendor}".encode(),

@@ -92,3 +92,38 @@ def test_control_api_is_loopback_only_unless_a_token_is_given():
     assert remote.get("/clock", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     local = httpx.Client(transport=httpx.WSGITransport(app=guarded.wsgi), base_url="http://sandbox.local/_sim")
     assert local.get("/clock").status_code == 200
+
+
+def test_restricted_keys_and_tokens_through_the_control_api(sb, sim):
+    key = "pk_" + "r" * 34
+    added = sim.post("/keys", json={"vendor": "klaviyo", "key": key, "scopes": ["events:read"], "company_id": "Rst123"})
+    assert added.status_code == 201
+    assert added.json() == {"vendor": "klaviyo", "key": key, "account": "Rst123", "scopes": ["events:read"]}
+    restricted = sb.client("klaviyo-api", key=key)
+    assert restricted.get("/metrics").status_code == 403
+    assert restricted.get("/events").status_code == 200
+
+    token = sim.post("/tokens", json={"vendor": "klaviyo", "account": "Rst123", "scopes": ["metrics:read"],
+                                      "client_id": "app-1"})
+    assert token.status_code == 201 and token.json()["token_type"] == "Bearer"
+    bearer = sb.client("klaviyo-api", headers={"Authorization": f"Bearer {token.json()['access_token']}"})
+    assert bearer.get("/metrics").status_code == 200
+    assert bearer.get("/events").status_code == 403
+    assert [bearer.get("/metrics").status_code for _ in range(9)] == [200] * 9  # 10/s burst, the app's own
+    assert bearer.get("/metrics").status_code == 429
+    assert sb.client("klaviyo-api").get("/metrics").status_code == 200  # the key's quota is untouched
+
+    omnisend = sim.post("/tokens", json={"vendor": "omnisend", "account": "abcdefabcdefabcdefabcdef",
+                                         "scopes": ["brands.read"], "expires_in": 60}).json()
+    api = sb.client("omnisend-api", headers={"Authorization": f"Bearer {omnisend['access_token']}"})
+    assert api.get("/brands/current").json()["brandID"] == "abcdefabcdefabcdefabcdef"
+    sb.clock.advance(seconds=60)
+    assert api.get("/brands/current").status_code == 401
+
+
+@pytest.mark.parametrize("body", [{"vendor": "klaviyo", "key": "pk_short"}, {"vendor": "mailchimp", "key": "x"},
+                                  {"vendor": "omnisend", "key": "abc-def"}, {"vendor": "omnisend"},
+                                  {"vendor": "klaviyo", "key": "pk_" + "a" * 34, "company_id": "toolong7"}])
+def test_bad_keys_are_refused(sim, body):
+    response = sim.post("/keys", json=body)
+    assert response.status_code == 400 and response.json()["error"]

@@ -13,6 +13,7 @@ from simulator.core.clock import MODES
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import DomainError, Forbidden, Invalid, MalformedBody, NotFound, Problem
 from simulator.http import read_json
+from simulator.schemas import problems_of
 
 blueprint = Blueprint("sim", __name__)
 
@@ -47,6 +48,21 @@ class ControlSurface:
         response = jsonify({"error": detail, "status": status})
         response.status_code = status
         return response
+
+
+def check(schema: dict, data) -> dict:
+    """`data`, which must be a JSON object matching `schema`: the control API's one body rule
+    (every problem at once), for HTTP bodies and for the same calls made in-process."""
+    if not isinstance(data, dict):
+        raise MalformedBody("a JSON object")
+    problems = problems_of(schema, data)
+    if problems:
+        raise Invalid(problems)
+    return data
+
+
+def checked_body(schema: dict) -> dict:
+    return check(schema, read_json(request, g.sandbox.settings.max_body_bytes))
 
 
 def _is_loopback(address: str | None) -> bool:
@@ -141,5 +157,4 @@ def change_settings():
 
 
 # Seeding what vendor APIs cannot create lives in one module per vendor, on the same blueprint.
-from simulator.control import omnisend  # noqa: E402,F401
-from simulator.control import runs  # noqa: E402,F401  (automation run trace, engagement)
+from simulator.control import access, omnisend, runs  # noqa: E402,F401

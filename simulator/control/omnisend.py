@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from simulator.control import blueprint
+from simulator.control import blueprint, check
 from simulator.core.timefmt import parse_instant
-from simulator.errors import Invalid, MalformedBody, Problem
+from simulator.errors import Invalid, Problem
 from simulator.http import read_json
 from simulator.omnisend.campaigns import FLAGS, CampaignInput, campaigns_of
 from simulator.omnisend.custom_events import FIELD_TYPES, EventField, events_of
-from simulator.schemas import problems_of
 
 _BRAND = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
 _DATE = {"type": "string", "minLength": 1}
@@ -49,15 +48,6 @@ EVENT = {
 }
 
 
-def _checked(schema: dict, data) -> dict:
-    if not isinstance(data, dict):
-        raise MalformedBody("a JSON object")
-    problems = problems_of(schema, data)
-    if problems:
-        raise Invalid(problems)
-    return data
-
-
 def _instant(data: dict, name: str, problems: list[Problem]):
     if name not in data:
         return None
@@ -71,7 +61,7 @@ def _instant(data: dict, name: str, problems: list[Problem]):
 def seed_campaign(sandbox, data) -> dict:
     """Add a campaign to a brand; its v3 JSON."""
     from simulator.surfaces.omnisend_v3.campaigns import campaign_json  # the control API answers in v3's shape
-    data = _checked(CAMPAIGN, data)
+    data = check(CAMPAIGN, data)
     problems: list[Problem] = []
     dates = {name: _instant(data, name, problems) for name in ("createdAt", "startDate", "endDate")}
     if problems:
@@ -88,7 +78,7 @@ def seed_campaign(sandbox, data) -> dict:
 def seed_event(sandbox, data) -> dict:
     """Define a custom event (fields may be required, as only the app can make them); its v3 JSON."""
     from simulator.surfaces.omnisend_v3.events import event_json
-    data = _checked(EVENT, data)
+    data = check(EVENT, data)
     brand = sandbox.omnisend_brand(data["brand"])
     fields = [EventField(f["systemName"], f.get("name") or f["systemName"], f["type"], f.get("required", False))
               for f in data.get("fields", [])]

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from simulator.control import blueprint
-from simulator.control.omnisend import _checked  # the control API's one body check
+from simulator.control import blueprint, checked_body
 from simulator.errors import Invalid, Problem
-from simulator.http import read_json
 
 FILTERS = ("vendor", "account", "workflow_id", "recipient", "status")
 ENGAGEMENT = {
@@ -29,10 +27,6 @@ PUSH = {
 }
 
 
-def _body(schema: dict) -> dict:
-    return _checked(schema, read_json(request, g.sandbox.settings.max_body_bytes))
-
-
 @blueprint.get("/runs")
 def list_runs():
     unknown = sorted(set(request.args) - set(FILTERS))
@@ -43,13 +37,13 @@ def list_runs():
 
 @blueprint.post("/engagement")
 def add_engagement():
-    data = _body(ENGAGEMENT)
+    data = checked_body(ENGAGEMENT)
     return jsonify({"message": g.sandbox.engage(data["message_id"], data["type"], data.get("url"))})
 
 
 @blueprint.post("/omnisend/push-subscriptions")
 def push_subscription():
-    data = _body(PUSH)
+    data = checked_body(PUSH)
     status = data.get("status", "subscribed")
     sandbox = g.sandbox
     sandbox.omnisend_engine.set_push(sandbox.omnisend_brand(data["brand"]), data["contactID"], status)

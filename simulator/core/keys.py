@@ -79,7 +79,7 @@ class Keyring:
             if vendor not in ACCOUNT_OF:
                 raise KeysFileError(f"{path}: unknown vendor {vendor!r} (expected {', '.join(ACCOUNT_OF)})")
             for i, entry in enumerate(entries or []):
-                ring.add(_credential(path, vendor, i, entry))
+                ring.add(credential_of(vendor, entry, f"{path}: {vendor}[{i}]"))
         return ring
 
     def add(self, credential: Credential) -> None:
@@ -107,8 +107,10 @@ class Keyring:
         return company_id
 
 
-def _credential(path, vendor: str, index: int, entry) -> Credential:
-    where = f"{path}: {vendor}[{index}]"
+def credential_of(vendor: str, entry, where: str) -> Credential:
+    """A credential from a keys-file entry `{key, scopes?, company_id?}`; `where` names it in errors."""
+    if vendor not in ACCOUNT_OF:
+        raise KeysFileError(f"{where}: unknown vendor {vendor!r} (expected {', '.join(ACCOUNT_OF)})")
     if not isinstance(entry, dict) or "key" not in entry:
         raise KeysFileError(f"{where} needs a 'key'")
     key = str(entry["key"])
