@@ -59,6 +59,7 @@ def create_app(sandbox, surfaces) -> Flask:
     @app.before_request
     def admit():
         g.surface = surface_of(request.path)
+        g.sandbox = sandbox  # every view reaches the model through it
         g.account = None
         if not is_internal(request):
             sandbox.clock.catch_up()

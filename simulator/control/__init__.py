@@ -25,7 +25,6 @@ class ControlSurface:
     blueprint = blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
-        g.sandbox = sandbox
         token = sandbox.admin_token
         offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
         if token and offered and hmac.compare_digest(offered, token):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, Request, Response, g, request
 
 from simulator.app import is_internal
-from simulator.errors import Forbidden, MalformedBody, NotFound, RateLimited, Unauthorized
+from simulator.errors import (Forbidden, Invalid, MalformedBody, NotFound, Problem, RateLimited,
+                              Unauthorized)
 from simulator.http import is_json_type
 from simulator.surfaces.klaviyo import errors, revisions
 from simulator.surfaces.klaviyo.operations import operation as operation_named, vendored_for
@@ -34,7 +35,6 @@ class _KlaviyoSurface:
     blueprint: Blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
-        g.sandbox = sandbox
         g.rate = None
         g.account_id, scopes, quota = self.credentials(sandbox, request)
         today = sandbox.clock.now().date()
@@ -119,7 +119,6 @@ class KlaviyoClientSurface(_KlaviyoSurface):
     @staticmethod
     def credentials(sandbox, request: Request):
         """Client endpoints take the public key as `company_id` and no Authorization header."""
-        from simulator.errors import Invalid, Problem
         company = sandbox.keyring.company(request.args.get("company_id"))
         if company is None:
             detail = "company_id is required." if not request.args.get("company_id") else "Invalid company_id."

@@ -38,7 +38,6 @@ class OmnisendApiSurface:
     blueprint = blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
-        g.sandbox = sandbox
         account, scopes = self._authenticate(sandbox, request)
         g.oauth = request.headers.get("Authorization", "").startswith("Bearer ")
         g.scopes = scopes  # None: every scope (an API key); views needing more read it (common.require_scope)

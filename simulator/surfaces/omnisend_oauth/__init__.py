@@ -36,7 +36,7 @@ class OmnisendOAuthSurface:
     blueprint = blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
-        g.sandbox = sandbox
+        """No key here: the client is named by `client_id` in each call."""
         return None
 
     def decorate(self, sandbox, response: Response) -> None:

@@ -23,7 +23,6 @@ class OmnisendV3Surface:
     blueprint = blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
-        g.sandbox = sandbox
         g.rate = None
         credential = sandbox.credential("omnisend", request.headers.get("X-API-KEY"))
         if credential is None:
