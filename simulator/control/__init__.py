@@ -129,9 +129,12 @@ def journal():
 
 @blueprint.get("/outbox")
 def outbox():
+    offset = request.args.get("offset", "0")
+    if not offset.isdigit():
+        raise Invalid([Problem("offset", "invalid", detail="the number of messages to pass over, 0 or more")])
     return jsonify({"messages": _sandbox().outbox(vendor=request.args.get("vendor"),
                                                   recipient=request.args.get("recipient"),
-                                                  workflow_id=request.args.get("workflow_id"))})
+                                                  workflow_id=request.args.get("workflow_id"), offset=int(offset))})
 
 
 @blueprint.get("/accounts")

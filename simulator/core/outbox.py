@@ -42,8 +42,10 @@ class Outbox:
         self._by_id.clear()
 
     def messages(self, vendor: str | None = None, recipient: str | None = None,
-                 workflow_id: str | None = None, account: str | None = None) -> list[Message]:
-        return [m for m in self._messages
+                 workflow_id: str | None = None, account: str | None = None, offset: int = 0) -> list[Message]:
+        """The messages matching every filter given, in the order sent, from the `offset`-th sent on
+        (a reader that polls keeps its offset: the outbox only grows, until a reset)."""
+        return [m for m in self._messages[offset:]
                 if (vendor is None or m.vendor == vendor)
                 and (recipient is None or m.recipient == recipient)
                 and (workflow_id is None or m.workflow_id == workflow_id)
