@@ -16,18 +16,22 @@ PREFIX = "metric:"
 
 def standard_flow(name: str, account: Account, folder: Path = FLOWS) -> dict:
     """The body of `<folder>/<name>.json` with every metric name replaced by the account's id."""
-    return with_metric_ids(json.loads((folder / f"{name}.json").read_text()), account)
+    return with_metric_ids(flow_body(name, folder), {m.name: m.id for m in metrics_of(account).records})
 
 
-def with_metric_ids(document, account: Account):
-    """A copy of `document` whose `"metric:<name>[|<name>...]"` strings are the account's metric ids."""
+def flow_body(name: str, folder: Path = FLOWS) -> dict:
+    """The fixture as written, metric names and all."""
+    return json.loads((folder / f"{name}.json").read_text())
+
+
+def with_metric_ids(document, found: dict[str, str]):
+    """A copy of `document` whose `"metric:<name>[|<name>...]"` strings are ids from `found` (name -> id)."""
     if isinstance(document, dict):
-        return {k: with_metric_ids(v, account) for k, v in document.items()}
+        return {k: with_metric_ids(v, found) for k, v in document.items()}
     if isinstance(document, list):
-        return [with_metric_ids(v, account) for v in document]
+        return [with_metric_ids(v, found) for v in document]
     if isinstance(document, str) and document.startswith(PREFIX):
         names = document[len(PREFIX):].split("|")
-        found = {m.name: m.id for m in metrics_of(account).records}
         for name in names:
             if name in found:
                 return found[name]
