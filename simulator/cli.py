@@ -1,4 +1,5 @@
-"""`simulator` command line: `simulator serve` runs the sandbox on a port."""
+"""`simulator` command line: `simulator serve` runs the sandbox on a port; `simulator run` runs a
+scenario (scenarios/command.py)."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--keys", help="YAML file listing the only valid keys (and their scopes)")
     serve.add_argument("--admin-token", help="admit /_sim calls from other hosts that carry this bearer token")
     serve.add_argument("--threads", type=int, default=8)
+    from scenarios.command import add_arguments
+    add_arguments(commands.add_parser("run", help="run a shopper scenario and write its report"))
     return parser
 
 
@@ -67,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return 2
+    from scenarios.command import main as run_scenario
+    return run_scenario(args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,70 @@
+"""Shopper journeys per second through the whole pipeline, in-process, over 30 days, with peak memory.
+
+Each size runs in its own process (so peak RSS is that size's): the bundled `uplift-klaviyo`
+scenario's heaviest arm ("native + identity resolution": the native integration and the reference
+forwarder both sending to Klaviyo, four live flows, shoppers opening, clicking and ordering) at
+1k, 10k and 100k shoppers. Journey generation alone is timed in the same process.
+
+Printed per size: shoppers/s end to end (target 500 or more), the cost per shopper as a ratio to the
+1k run's measured in this same invocation (target within 20%: 0.8-1.2), generation's share of the
+time, and peak RSS.
+
+Usage: python bench/journeys.py [--sizes 1000,10000,100000] [--arm "native + identity resolution"]"""
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+
+
+def measure(visitors: int, arm_name: str) -> dict:
+    from scenarios import journeys
+    from scenarios.runner import run
+    from scenarios.scenario import load
+    scenario = load("uplift-klaviyo").with_overrides(visitors=visitors)
+    scenario = replace(scenario, arms=[a for a in scenario.arms if a.name == arm_name], expectations=[])
+    params = journeys.load_parameters(scenario.parameters)
+    began = time.perf_counter()
+    journeys.generate(visitors, scenario.horizon_days, scenario.seed, params, journeys.load_catalog())
+    generation = time.perf_counter() - began
+    began = time.perf_counter()
+    report = run(scenario)
+    elapsed = time.perf_counter() - began
+    arm = report["arms"][arm_name]
+    return {"visitors": visitors, "seconds": elapsed, "generation": generation,
+            "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "messages": arm["messages_sent"], "forwarded": arm["events_forwarded"], "orders": arm["orders"]}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--arm", default="native + identity resolution")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child process: measure one size
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure(args.one, args.arm)))
+        return 0
+    results = []
+    for size in (int(s) for s in args.sizes.split(",")):
+        child = subprocess.run([sys.executable, __file__, "--one", str(size), "--arm", args.arm],
+                               capture_output=True, text=True, check=True)
+        results.append(json.loads(child.stdout.strip().splitlines()[-1]))
+    base = results[0]["seconds"] / results[0]["visitors"]
+    print(f"{'shoppers':>9} {'seconds':>8} {'shoppers/s':>10} {'cost ratio':>10} {'generation':>10} "
+          f"{'peak MiB':>9} {'messages':>9} {'forwarded':>9}")
+    for r in results:
+        rate = r["visitors"] / r["seconds"]
+        ratio = (r["seconds"] / r["visitors"]) / base
+        print(f"{r['visitors']:>9,} {r['seconds']:>8.1f} {rate:>10,.0f} {ratio:>10.2f} "
+              f"{r['generation'] / r['seconds']:>9.0%} {r['peak_mib']:>9,.0f} {r['messages']:>9,} {r['forwarded']:>9,}")
+    print("targets: shoppers/s >= 500; cost ratio against the first size within 0.8-1.2")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

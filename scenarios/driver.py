@@ -1,0 +1,97 @@
+"""The sandbox a run drives: in this process (default), or a running `simulator serve` reached over
+HTTP through its control API (`--sandbox-url`). Both give the runner the same few verbs; the
+vendor calls themselves always go over `http` to `base_url`, as they would to the vendors."""
+from __future__ import annotations
+
+import datetime as _dt
+
+import httpx
+
+from simulator.core.timefmt import iso, parse_instant
+
+
+class DriverError(Exception):
+    """The sandbox cannot host this run (e.g. a remote clock past the scenario's start)."""
+
+
+class InProcess:
+    def __init__(self, seed: int, start: _dt.datetime):
+        from simulator.sandbox import IN_PROCESS_HOST, Sandbox
+        self.sandbox = Sandbox(seed=seed, start=start, clock="frozen")
+        self.sandbox.engine.webhooks.background = False  # a webhook outcome is then part of the deterministic trace
+        self.base_url = IN_PROCESS_HOST
+        self.http = httpx.Client(transport=httpx.WSGITransport(app=self.sandbox._in_process_wsgi))
+        self._seen = 0
+
+    def advance_to(self, instant: _dt.datetime) -> None:
+        if instant > self.sandbox.clock.now():
+            self.sandbox.clock.advance_to(instant)
+
+    def configure(self, settings: dict) -> None:
+        self.sandbox.settings.update(dict(settings))
+
+    def new_messages(self) -> list[dict]:
+        """Messages sent since the last call."""
+        fresh = self.sandbox.messages.messages(offset=self._seen)
+        self._seen += len(fresh)
+        return [m.to_json() for m in fresh]
+
+    def engage(self, message_id: str, kind: str, url: str | None = None) -> None:
+        self.sandbox.engage(message_id, kind, url)
+
+    def runs(self) -> list[dict]:
+        return self.sandbox.runs()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+class Remote:
+    """A server started with `simulator serve --clock frozen --start <no later than the scenario's
+    start>`; the run resets it first (every account is emptied)."""
+
+    def __init__(self, url: str, start: _dt.datetime):
+        self.base_url = url.rstrip("/")
+        self.http = httpx.Client(timeout=60)
+        self._seen = 0
+        try:
+            clock = self._sim("GET", "/clock")
+        except httpx.HTTPError as exc:
+            raise DriverError(f"no sandbox answers at {self.base_url}: {exc}") from None
+        if clock["mode"] != "frozen":
+            raise DriverError(f"{self.base_url} runs a real clock; start it with --clock frozen "
+                              "so the run decides when time moves")
+        if parse_instant(clock["now"]) > start:
+            raise DriverError(f"{self.base_url}'s clock reads {clock['now']}, past the run's start {iso(start)}; "
+                              f"restart it with --clock frozen --start {iso(start)}")
+        self._sim("POST", "/reset")
+        self._now = parse_instant(clock["now"])
+        self.advance_to(start)
+
+    def _sim(self, method: str, path: str, **kwargs):
+        response = self.http.request(method, f"{self.base_url}/_sim{path}", **kwargs)
+        if response.status_code != 200:
+            raise DriverError(f"{method} /_sim{path} answered {response.status_code}: {response.text[:200]}")
+        return response.json()
+
+    def advance_to(self, instant: _dt.datetime) -> None:
+        if instant > self._now:
+            self._sim("POST", "/clock", json={"to": iso(instant)})
+            self._now = instant
+
+    def configure(self, settings: dict) -> None:
+        self._sim("POST", "/settings", json=settings)
+
+    def new_messages(self) -> list[dict]:
+        fresh = self._sim("GET", "/outbox", params={"offset": self._seen})["messages"]
+        self._seen += len(fresh)
+        return fresh
+
+    def engage(self, message_id: str, kind: str, url: str | None = None) -> None:
+        self._sim("POST", "/engagement", json={"message_id": message_id, "type": kind, **({"url": url} if url else {})})
+
+    def runs(self) -> list[dict]:
+        return self._sim("GET", "/runs")["runs"]
+
+    def close(self) -> None:
+        self.http.close()

@@ -1,0 +1,1 @@
+"""Example forwarders for `simulator run` (see docs/scenarios.md, "Bring your own forwarder")."""

@@ -1,0 +1,90 @@
+"""The store's own integration with each vendor (Shopify's Klaviyo and Omnisend apps): it sends only
+what it can tie to an email, under the vendor's native names (flows-and-journeys.md §2, §6; seeds
+000 and 002: "only sees visitors that Shopify has identified").
+
+It knows a shopper when
+* they are logged in, or type their email at checkout (it then sets its cookie on that device);
+* the device still holds the vendor's cookie: set by one of the above, or by a click on that
+  vendor's message. The cookie lives `native_cookie_days` (Klaviyo's identified cookie: 2 years),
+  `native_cookie_days_short` on Safari and iOS (ITP caps script-set cookies at 7 days), and
+  `native_cookie_days_short_from_link` there when a campaign link set it (24 hours).
+Product views and adds to cart come from the vendor's onsite script, which an ad blocker stops;
+checkouts and orders come from the store's server, so only the email matters for them.
+
+It sends through the same mappings and delivery as the reference forwarder (its own ids, so the
+vendor never mistakes one for the other), at once, with retries; every event is accounted for."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from scenarios.forwarder import ForwarderContext, hash_email
+from scenarios.model import ADD_TO_CART, PAGE_VIEW, VIEW_CONTENT, Device, PixelEvent
+from scenarios.pipeline.delivery import Job, Sender
+from scenarios.pipeline.identity import Profile
+from scenarios.pipeline.mappings import mapping_for
+
+DAY = 86400
+ONSITE = (VIEW_CONTENT, ADD_TO_CART)
+
+
+class NativeIntegration:
+    def __init__(self, params: dict, devices: dict[str, Device], max_attempts: int = 8):
+        self.long = params["native_cookie_days"] * DAY
+        self.short = params["native_cookie_days_short"] * DAY
+        self.short_from_link = params["native_cookie_days_short_from_link"] * DAY
+        self.devices = devices
+        self.max_attempts = max_attempts
+        self._cookies: dict[tuple[str, str], tuple[str, int]] = {}  # (vendor, device) -> email, expiry
+        self._seen: set[str] = set()
+
+    @property
+    def retries(self) -> int:
+        return self._sender.retries
+
+    def start(self, context: ForwarderContext) -> None:
+        self.context = context
+        self._sender = Sender(context, self.max_attempts)
+        self._routes = [(d, mapping_for(d, context.iso)) for d in context.destinations]
+
+    def handle(self, event: PixelEvent) -> None:
+        record = self.context.record
+        repeated = event.id in self._seen
+        self._seen.add(event.id)
+        device = self.devices[event.device_id]
+        for destination, mapping in self._routes:
+            if repeated:
+                record(event.id, destination.name, "deduplicated", "the same event seen twice: sent once")
+                continue
+            email = self._identify(destination.vendor, event, device)
+            if event.name == PAGE_VIEW:
+                reason = "page views start no flow in the sandbox's standard set"
+            elif email is None:
+                reason = "anonymous to the native integration"
+            elif event.name in ONSITE and device.ad_blocker:
+                reason = "the vendor's onsite script is blocked by an ad blocker"
+            elif event.name not in ONSITE and not (event.logged_in or event.email_typed):
+                reason = "the store's server knows no email for this checkout"
+            else:
+                reason = mapping.skips.get(event.name)
+            if reason:
+                record(event.id, destination.name, "filtered", reason)
+                continue
+            own = replace(event, id=f"native-{event.id}")
+            self._sender.send(Job(event.id, destination.name, mapping.headers, mapping.calls(own, self._profile(email))))
+
+    def _identify(self, vendor: str, event: PixelEvent, device: Device) -> str | None:
+        key = (vendor, device.id)
+        if event.email and (event.logged_in or event.email_typed):
+            self._cookies[key] = (event.email, event.at + (self.short if device.short_cookies else self.long))
+        elif event.click is not None and event.click.vendor == vendor and "@" in event.click.recipient:
+            life = self.short_from_link if device.short_cookies else self.long
+            self._cookies[key] = (event.click.recipient, event.at + life)
+        held = self._cookies.get(key)
+        return held[0] if held and held[1] > event.at else None
+
+    def _profile(self, email: str) -> Profile:
+        """The store's customer record: the name and address it holds for that email."""
+        known = self.context.network.email(email)
+        if known is None:
+            return Profile(hash_email(email), email)
+        return Profile(hash_email(email), email, known.first_name, known.last_name, known.city, known.region)
