@@ -10,6 +10,9 @@ import httpx
 from simulator.core.timefmt import iso, parse_instant
 
 
+WEEK = _dt.timedelta(days=7)
+
+
 class DriverError(Exception):
     """The sandbox cannot host this run (e.g. a remote clock past the scenario's start)."""
 
@@ -17,6 +20,7 @@ class DriverError(Exception):
 class InProcess:
     def __init__(self, seed: int, start: _dt.datetime):
         from simulator.sandbox import IN_PROCESS_HOST, Sandbox
+        self.origin = start
         self.sandbox = Sandbox(seed=seed, start=start, clock="frozen")
         self.sandbox.engine.webhooks.background = False  # a webhook outcome is then part of the deterministic trace
         self.base_url = IN_PROCESS_HOST
@@ -47,8 +51,9 @@ class InProcess:
 
 
 class Remote:
-    """A server started with `simulator serve --clock frozen --start <no later than the scenario's
-    start>`; the run resets it first (every account is emptied)."""
+    """A server started with `simulator serve --clock frozen`; each arm resets it first (every
+    account is emptied). Its clock only moves forward, so an arm that cannot begin at `start`
+    begins whole weeks later (`origin`): weekdays and times of day stay what the scenario says."""
 
     def __init__(self, url: str, start: _dt.datetime):
         self.base_url = url.rstrip("/")
@@ -61,12 +66,11 @@ class Remote:
         if clock["mode"] != "frozen":
             raise DriverError(f"{self.base_url} runs a real clock; start it with --clock frozen "
                               "so the run decides when time moves")
-        if parse_instant(clock["now"]) > start:
-            raise DriverError(f"{self.base_url}'s clock reads {clock['now']}, past the run's start {iso(start)}; "
-                              f"restart it with --clock frozen --start {iso(start)}")
-        self._sim("POST", "/reset")
         self._now = parse_instant(clock["now"])
-        self.advance_to(start)
+        weeks = max(0, -(-(self._now - start) // WEEK))  # ceiling division
+        self.origin = start + weeks * WEEK
+        self._sim("POST", "/reset")
+        self.advance_to(self.origin)
 
     def _sim(self, method: str, path: str, **kwargs):
         response = self.http.request(method, f"{self.base_url}/_sim{path}", **kwargs)

@@ -86,11 +86,12 @@ class ArmRun:
     def __init__(self, scenario: Scenario, arm: Arm, population, params: dict, sandbox_url: str | None,
                  progress: bool):
         self.scenario, self.arm, self.population, self.params = scenario, arm, population, params
-        self.start = parse_instant(scenario.start)
+        self.calendar = parse_instant(scenario.start)  # the report's days
         self.end = scenario.horizon_days * DAY
+        self.driver = Remote(sandbox_url, self.calendar - SETUP_LEAD) if sandbox_url \
+            else InProcess(scenario.seed, self.calendar - SETUP_LEAD)
+        self.start = self.driver.origin + SETUP_LEAD  # on the sandbox's clock (a server's may be weeks on)
         self.timeline = Timeline(self.start)
-        self.driver = Remote(sandbox_url, self.start - SETUP_LEAD) if sandbox_url \
-            else InProcess(scenario.seed, self.start - SETUP_LEAD)
         self.keys = {v: auto_key(v, scenario.seed) if k == "auto" else k for v, k in scenario.accounts.items()}
         self.progress = progress
         self.shopper_by_address = {}
@@ -258,7 +259,7 @@ class ArmRun:
                            self.scenario.duplicate_window_hours)
         orders = [o for o in self.orders.values() if o[0] < self.end]
         days = self.scenario.horizon_days
-        by_day = [{"day": (self.start + _dt.timedelta(days=d)).date().isoformat(), "messages": 0, "orders": 0,
+        by_day = [{"day": (self.calendar + _dt.timedelta(days=d)).date().isoformat(), "messages": 0, "orders": 0,
                    "revenue": 0.0, "recovered_revenue": 0.0, "attributed_revenue": 0.0} for d in range(days)]
         for message in self.messages:
             day = int((parse_instant(message["sent_at"]) - self.start).total_seconds()) // DAY

@@ -217,7 +217,7 @@ def _build(data: dict, filename: str, node) -> Scenario:
     try:
         load_parameters(data.get("parameters") or {})
     except KeyError as exc:
-        fail(["parameters"], f"{exc.args[0]} (see fixtures/journeys.yaml)")
+        fail(["parameters"], f"no journey parameter named {exc.args[0]!r} (see fixtures/journeys.yaml)")
     except ValueError as exc:
         fail(["parameters"], str(exc))
     accounts = {vendor: (spec or {}).get("key", "auto") for vendor, spec in data["accounts"].items()}
