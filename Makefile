@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup serve test bench clean
+.PHONY: setup demo serve test bench clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-serve: $(STAMP)  ## the main job: run the sandbox on http://127.0.0.1:8787
+demo: $(STAMP)  ## the main job: the uplift demo end to end, report in out/uplift-klaviyo/
+	$(BIN)/simulator run uplift-klaviyo --out out/uplift-klaviyo $(ARGS)
+
+serve: $(STAMP)  ## run the sandbox on http://127.0.0.1:8787
 	$(BIN)/simulator serve $(ARGS)
 
 test: $(STAMP)  ## the test suite, on both cores

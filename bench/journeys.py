@@ -3,7 +3,8 @@
 Each size runs in its own process (so peak RSS is that size's): the bundled `uplift-klaviyo`
 scenario's heaviest arm ("native + identity resolution": the native integration and the reference
 forwarder both sending to Klaviyo, four live flows, shoppers opening, clicking and ordering) at
-1k, 10k and 100k shoppers. Journey generation alone is timed in the same process.
+1k, 10k and 100k shoppers. Journey generation alone is timed in the same process, and a 20-shopper
+run first warms the process up (imports, contracts), so a size's cost is its own.
 
 Printed per size: shoppers/s end to end (target 500 or more), the cost per shopper as a ratio to the
 1k run's measured in this same invocation (target within 20%: 0.8-1.2), generation's share of the
@@ -27,6 +28,7 @@ def measure(visitors: int, arm_name: str) -> dict:
     from scenarios.scenario import load
     scenario = load("uplift-klaviyo").with_overrides(visitors=visitors)
     scenario = replace(scenario, arms=[a for a in scenario.arms if a.name == arm_name], expectations=[])
+    run(scenario.with_overrides(visitors=20))  # warm up: imports, contract loading, first-request setup
     params = journeys.load_parameters(scenario.parameters)
     began = time.perf_counter()
     journeys.generate(visitors, scenario.horizon_days, scenario.seed, params, journeys.load_catalog())

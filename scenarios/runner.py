@@ -13,6 +13,7 @@ recovered revenue is an arm's revenue above it; attributed revenue is what last-
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import hashlib
 import random
 import re
@@ -166,8 +167,11 @@ class ArmRun:
             self.native.start(self._context(self.native_ledger, destinations, {}, "native"))
             senders.append((self.native, self.native_ledger))
         if self.arm.forwarder:
-            self.forwarder = ReferenceForwarder(**self.arm.forwarder_options) if self.arm.forwarder == "reference" \
-                else load_forwarder(self.arm.forwarder, self.arm.forwarder_options)
+            if self.arm.forwarder == "reference":
+                options = {"pixel_cookie_days": self.params["pixel_cookie_days"], **self.arm.forwarder_options}
+                self.forwarder = ReferenceForwarder(**options)
+            else:
+                self.forwarder = load_forwarder(self.arm.forwarder, self.arm.forwarder_options)
             destinations = self._destinations()
             self.forward_ledger = Ledger(len(destinations))
             self.forwarder.start(self._context(self.forward_ledger, destinations, self.arm.forwarder_options,
@@ -328,8 +332,15 @@ def run(scenario: Scenario, sandbox_url: str | None = None, progress: bool = Fal
         if event.name == PURCHASE:
             organic[event.properties["order_id"]] = event.properties["revenue"]
     arms = {}
-    for arm in scenario.arms:
-        arms[arm.name] = ArmRun(scenario, arm, population, params, sandbox_url, progress).run()
+    # The population lives through every arm: frozen, the cyclic collector stops rescanning its
+    # million objects on each full collection, which made the cost per shopper grow with the run.
+    gc.collect()
+    gc.freeze()
+    try:
+        for arm in scenario.arms:
+            arms[arm.name] = ArmRun(scenario, arm, population, params, sandbox_url, progress).run()
+    finally:
+        gc.unfreeze()
     first = next(iter(arms.values()))
     uplift = {}
     for name, arm in list(arms.items())[1:]:
