@@ -361,8 +361,23 @@ def _assumptions_section(report: dict) -> str:
         f'<tr class="assumption"><td>{_esc(a.get("name", ""))}</td><td class="num">{_esc(_plain(a.get("value")))}</td>'
         f'<td>{_esc(a.get("kind", ""))}</td><td class="source">{_esc(a.get("source", ""))}</td></tr>'
         for a in report.get("assumptions") or [])
-    return ('<section id="assumptions"><h2>Assumptions</h2><table><tr><th>name</th><th class="num">value</th>'
+    return (f'<section id="assumptions"><h2>Assumptions</h2>{_settings(report)}'
+            '<table><tr><th>name</th><th class="num">value</th>'
             f'<th>kind</th><th>source</th></tr>{rows}</table></section>')
+
+
+def _settings(report: dict) -> str:
+    """The run's own rules, which the figures above depend on as much as on the parameters."""
+    settings = report.get("settings") or {}
+    if not settings:
+        return ""
+    identity = settings.get("identity") or {}
+    touches = " or ".join(settings.get("attribution_touches") or [])
+    return (f'<p id="run-settings">Attributed revenue: last touch, an order within '
+            f'{_esc(_plain(settings.get("attribution_window_days")))} days of a message {_esc(touches)}. '
+            f'Duplicates: two runs about one episode within {_esc(_plain(settings.get("duplicate_window_hours")))} '
+            f'hours. Identity vendor: match rate {_esc(_plain(identity.get("match_rate")))}, false matches '
+            f'{_esc(_plain(identity.get("false_match_rate")))}.</p>')
 
 
 def render_html(report: dict) -> str:

@@ -34,6 +34,7 @@ from simulator.core.timefmt import iso, parse_instant
 
 SETUP_LEAD = _dt.timedelta(days=1)  # the merchant's setup (list import, flows) starts this long before the first shopper
 DAY = 86400
+API_PATHS = {"klaviyo": "/klaviyo/api", "omnisend-api": "/omnisend/api", "omnisend-v3": "/omnisend/v3"}
 SECONDS = re.compile(r"\b\d+(\.\d+)? s\b")
 
 
@@ -84,9 +85,10 @@ class Ledger:
 
 
 class ArmRun:
-    def __init__(self, scenario: Scenario, arm: Arm, population, params: dict, sandbox_url: str | None,
-                 progress: bool):
+    def __init__(self, scenario: Scenario, arm: Arm, population, params: dict, network: IdentityNetwork,
+                 sandbox_url: str | None, progress: bool):
         self.scenario, self.arm, self.population, self.params = scenario, arm, population, params
+        self.network = network
         self.calendar = parse_instant(scenario.start)  # the report's days
         self.end = scenario.horizon_days * DAY
         self.driver = Remote(sandbox_url, self.calendar - SETUP_LEAD) if sandbox_url \
@@ -113,7 +115,7 @@ class ArmRun:
     def _context(self, ledger: Ledger, destinations: list[Destination], options: dict, name: str) -> ForwarderContext:
         return ForwarderContext(
             http=self.driver.http, destinations=destinations,
-            network=identity_network(self.population, self.scenario.identity, self.scenario.seed),
+            network=self.network,
             rng=random.Random(f"{self.scenario.seed}|{name}"), now=lambda: self.timeline.now,
             iso=self.timeline.iso, schedule=self.timeline.schedule,
             record=lambda event_id, destination, outcome, reason: ledger.record(
@@ -127,8 +129,7 @@ class ArmRun:
             if chosen is not None and spec["name"] not in chosen:
                 continue
             vendor = "klaviyo" if spec["api"] == "klaviyo" else "omnisend"
-            prefix = {"klaviyo": "/klaviyo/api", "omnisend-api": "/omnisend/api", "omnisend-v3": "/omnisend/v3"}
-            found.append(Destination(spec["name"], spec["api"], self.driver.base_url + prefix[spec["api"]],
+            found.append(Destination(spec["name"], spec["api"], self.driver.base_url + API_PATHS[spec["api"]],
                                      self.keys[vendor], spec.get("connection", "main"), spec.get("filters", {}),
                                      spec.get("options", {})))
         return found
@@ -137,8 +138,7 @@ class ArmRun:
         found = []
         for vendor in sorted(self.keys):
             api = "klaviyo" if vendor == "klaviyo" else self.scenario.native_omnisend_api
-            path = {"klaviyo": "/klaviyo/api", "omnisend-api": "/omnisend/api", "omnisend-v3": "/omnisend/v3"}[api]
-            found.append(Destination(f"native {vendor}", api, self.driver.base_url + path, self.keys[vendor]))
+            found.append(Destination(f"native {vendor}", api, self.driver.base_url + API_PATHS[api], self.keys[vendor]))
         return found
 
     # -- the run ---------------------------------------------------------------------------
@@ -331,6 +331,7 @@ def run(scenario: Scenario, sandbox_url: str | None = None, progress: bool = Fal
     for event in population.events:
         if event.name == PURCHASE:
             organic[event.properties["order_id"]] = event.properties["revenue"]
+    network = identity_network(population, scenario.identity, scenario.seed)
     arms = {}
     # The population lives through every arm: frozen, the cyclic collector stops rescanning its
     # million objects on each full collection, which made the cost per shopper grow with the run.
@@ -338,7 +339,7 @@ def run(scenario: Scenario, sandbox_url: str | None = None, progress: bool = Fal
     gc.freeze()
     try:
         for arm in scenario.arms:
-            arms[arm.name] = ArmRun(scenario, arm, population, params, sandbox_url, progress).run()
+            arms[arm.name] = ArmRun(scenario, arm, population, params, network, sandbox_url, progress).run()
     finally:
         gc.unfreeze()
     first = next(iter(arms.values()))

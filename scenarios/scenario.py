@@ -3,7 +3,7 @@ consistency, with every error naming the file, the line and the field."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jsonschema
@@ -69,7 +69,6 @@ class Scenario:
     expectations: list[dict]
 
     def with_overrides(self, seed: int | None = None, visitors: int | None = None) -> "Scenario":
-        from dataclasses import replace
         return replace(self, seed=self.seed if seed is None else seed,
                        visitors=self.visitors if visitors is None else visitors)
 
@@ -79,8 +78,12 @@ def bundled_names() -> list[str]:
 
 
 def describe_bundled() -> list[tuple[str, str]]:
-    return [(name, load(name).description.strip().splitlines()[0] if load(name).description else "")
-            for name in bundled_names()]
+    """Each bundled scenario's name and the first sentence of its description."""
+    found = []
+    for name in bundled_names():
+        description = " ".join(load(name).description.split())
+        found.append((name, description.split(". ")[0].rstrip(".")))
+    return found
 
 
 def load(reference: str) -> Scenario:
@@ -145,6 +148,21 @@ def _line(node, path: list) -> int:
     return line
 
 
+def _destination_problem(spec: dict) -> str | None:
+    """What the reference forwarder would refuse in a destination (an unknown option or filter)."""
+    from scenarios.forwarder import Destination
+    from scenarios.pipeline.connections import Connection
+    from scenarios.pipeline.mappings import mapping_for
+    destination = Destination(spec["name"], spec["api"], "http://check", "key", spec.get("connection", "main"),
+                              spec.get("filters", {}), spec.get("options", {}))
+    try:
+        Connection(destination)
+        mapping_for(destination, str)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _build(data: dict, filename: str, node) -> Scenario:
     def fail(path: list, message: str):
         raise ScenarioError(_located(filename, node, path, message))
@@ -175,6 +193,9 @@ def _build(data: dict, filename: str, node) -> Scenario:
         vendor = "klaviyo" if destination["api"] == "klaviyo" else "omnisend"
         if vendor not in data["accounts"]:
             fail(["destinations", i, "api"], f"no {vendor} account under `accounts`")
+        problem = _destination_problem(destination)
+        if problem:
+            fail(["destinations", i], problem)
         if destination["name"] in names:
             fail(["destinations", i, "name"], f"a second destination named {destination['name']!r}")
         names.add(destination["name"])
@@ -190,6 +211,12 @@ def _build(data: dict, filename: str, node) -> Scenario:
             fail(["arms", i, "forwarder"], "`reference` or an importable `module:attribute`")
         if forwarder and not destinations:
             fail(["arms", i, "forwarder"], "a forwarder needs `destinations`")
+        if forwarder and forwarder != "reference":
+            from scenarios.forwarder import load_forwarder
+            try:
+                load_forwarder(forwarder, spec.get("forwarder_options", {}))
+            except (ImportError, AttributeError, TypeError, ValueError) as exc:
+                fail(["arms", i, "forwarder"], f"cannot load {forwarder}: {exc}")
         for j, name in enumerate(spec.get("destinations", [])):
             if name not in names:
                 fail(["arms", i, "destinations", j], f"no destination named {name!r}")

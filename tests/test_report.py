@@ -174,6 +174,15 @@ def test_the_page_holds_the_headline_every_arm_and_the_charts(report):
     assert "2,000 visitors" in page and "4,000.00 USD" in page
 
 
+def test_the_page_states_the_runs_own_rules(report):
+    report["settings"] = {"duplicate_window_hours": 168, "attribution_window_days": 5,
+                          "attribution_touches": ["open", "click"], "identity": {"match_rate": 0.35,
+                                                                                 "false_match_rate": 0.02}}
+    page = render_html(report)
+    assert ("an order within 5 days of a message open or click. Duplicates: two runs about one episode "
+            "within 168 hours. Identity vendor: match rate 0.35, false matches 0.02.") in page
+
+
 def test_the_page_needs_nothing_from_outside(report):
     dom = Dom(render_html(report))
     assert not dom.find("script") and not dom.find("link") and not dom.find("img")

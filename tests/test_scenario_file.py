@@ -63,6 +63,10 @@ def test_a_good_scenario_reads_with_its_defaults():
     (("expectations:", "parameters: {subscriber_sharre: 0.5}\nexpectations:"),
      "s.yaml:19: parameters: no journey parameter named 'subscriber_sharre'"),
     (("name: tiny", "name: tiny\nsettings: {api_rate_limit: lots}"), "s.yaml:2: settings:"),
+    (('options: {metric_suffix: " - X"}', 'options: {metric_sufix: " - X"}'),
+     "s.yaml:5: destinations.0: klaviyo: unknown options ['metric_sufix'] for klaviyo"),
+    (("    forwarder: reference", "    forwarder: no_such_module:Forwarder"),
+     "s.yaml:17: arms.1.forwarder: cannot load no_such_module:Forwarder: No module named 'no_such_module'"),
     (("{type: entries, arm: native, workflow: Abandoned Cart, min: 0}", "{type: uplift, arm: forwarded, min: 0}"),
      "s.yaml:20: expectations.0: a `uplift` expectation needs `metric`"),
 ])
