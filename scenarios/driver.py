@@ -61,11 +61,15 @@ class Remote:
         self._seen = 0
         try:
             clock = self._sim("GET", "/clock")
+            if clock["mode"] != "frozen":
+                raise DriverError(f"{self.base_url} runs a real clock; start it with --clock frozen "
+                                  "so the run decides when time moves")
         except httpx.HTTPError as exc:
+            self.http.close()
             raise DriverError(f"no sandbox answers at {self.base_url}: {exc}") from None
-        if clock["mode"] != "frozen":
-            raise DriverError(f"{self.base_url} runs a real clock; start it with --clock frozen "
-                              "so the run decides when time moves")
+        except DriverError:
+            self.http.close()
+            raise
         self._now = parse_instant(clock["now"])
         weeks = max(0, -(-(self._now - start) // WEEK))  # ceiling division
         self.origin = start + weeks * WEEK

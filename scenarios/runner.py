@@ -144,6 +144,12 @@ class ArmRun:
     # -- the run ---------------------------------------------------------------------------
 
     def run(self) -> dict:
+        try:
+            return self._run()
+        finally:
+            self.driver.close()
+
+    def _run(self) -> dict:
         if self.scenario.settings:
             self.driver.configure(self.scenario.settings)
         setup_clock = [self.start - SETUP_LEAD]
@@ -184,9 +190,7 @@ class ArmRun:
         self._loop()
         self.driver.advance_to(self.timeline.instant(max(self.end, self.timeline.now)))
         self._read_messages()
-        runs = self.driver.runs()
-        self.driver.close()
-        return self._summary(runs)
+        return self._summary(self.driver.runs())
 
     def _loop(self) -> None:
         """Run the timeline dry. Past the horizon no shopper acts and no message counts, but the
