@@ -19,8 +19,8 @@ ENTRIES_COLOR = "#2563eb"
 MESSAGES_COLOR = "#93c5fd"
 CHAR_WIDTH = 7  # px per character of 12px chart text, to reserve room for labels
 GAP_SENTENCE = (
-    "Attributed revenue is what the vendor's dashboard credits to its messages (orders that follow a "
-    "send, click or open in its window); recovered revenue is only the orders that would not have "
+    "Attributed revenue is what the vendor's dashboard credits to its messages (orders that follow an "
+    "open or click within the attribution window); recovered revenue is only the orders that would not have "
     "happened without any message, against the same journeys with none — the gap between the two "
     "bars is what this demo is about.")
 
