@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scenarios.forwarder import ForwarderContext, hash_email
+from scenarios.forwarder import ForwarderContext
 from scenarios.model import ADD_TO_CART, PAGE_VIEW, VIEW_CONTENT, Device, PixelEvent
 from scenarios.pipeline.delivery import Job, Sender
-from scenarios.pipeline.identity import Profile
+from scenarios.pipeline.identity import Profile, profile_for
 from scenarios.pipeline.mappings import mapping_for
 
 DAY = 86400
@@ -84,7 +84,4 @@ class NativeIntegration:
 
     def _profile(self, email: str) -> Profile:
         """The store's customer record: the name and address it holds for that email."""
-        known = self.context.network.email(email)
-        if known is None:
-            return Profile(hash_email(email), email)
-        return Profile(hash_email(email), email, known.first_name, known.last_name, known.city, known.region)
+        return profile_for(email, self.context.network.email(email))

@@ -83,8 +83,13 @@ class IdentityResolver:
     def _profile(self, email: str, known: Shopper | None) -> Profile:
         profile = self._profiles.get(email)
         if profile is None:
-            address = email.strip().lower()
-            profile = Profile(hash_email(address), address) if known is None else Profile(
-                hash_email(address), address, known.first_name, known.last_name, known.city, known.region)
-            self._profiles[email] = profile
+            profile = self._profiles[email] = profile_for(email, known)
         return profile
+
+
+def profile_for(email: str, known: Shopper | None) -> Profile:
+    """The person behind an address, enriched with what the graph knows of them (if anything)."""
+    address = email.strip().lower()
+    if known is None:
+        return Profile(hash_email(address), address)
+    return Profile(hash_email(address), address, known.first_name, known.last_name, known.city, known.region)
