@@ -13,13 +13,13 @@ from typing import Callable
 
 import httpx
 
+from scenarios.pipeline.mappings import OMNISEND_VERSION
 from scenarios.scenario import Scenario, Workflow
+from simulator.sandbox import KLAVIYO_REVISION  # the current SDK's: flows need a recent revision
 from simulator.klaviyo.fixtures import PREFIX, flow_body, with_metric_ids
 
 OWNER = "owner@store.example"  # the profile whose events create the metrics
 RECEIVED_EMAIL = "Received Email"
-KLAVIYO_REVISION = "2026-10-15"
-OMNISEND_VERSION = "2026-03-15"
 FUNNEL = ("Viewed Product", "Added to Cart", "Started Checkout")  # what a forwarder sends under its suffix
 POST_PURCHASE = ("Placed Order", "placed order", "paid for order", "order fulfilled")
 
@@ -41,9 +41,7 @@ def klaviyo_headers(key: str) -> dict:
             "Content-Type": "application/vnd.api+json", "Accept": "application/vnd.api+json"}
 
 
-def omnisend_headers(key: str, api: str) -> dict:
-    if api == "omnisend-v3":
-        return {"X-API-KEY": key, "Content-Type": "application/json"}
+def omnisend_headers(key: str) -> dict:
     return {"Authorization": f"Omnisend-API-Key {key}", "Omnisend-Version": OMNISEND_VERSION,
             "Content-Type": "application/json"}
 
@@ -70,7 +68,7 @@ def create_workflows(http: httpx.Client, base_url: str, keys: dict, scenario: Sc
             ids[workflow.name] = flow_id
             created.append(Created(workflow.name, "klaviyo", flow_id, _purpose(trigger)))
     for workflow in (w for w in chosen if w.vendor == "omnisend"):
-        headers = omnisend_headers(keys["omnisend"], "omnisend-api")
+        headers = omnisend_headers(keys["omnisend"])
         body = copy.deepcopy(workflow.body) if workflow.body else _omnisend_fixture(workflow.fixture)
         body["name"] = workflow.name
         response = call("POST", f"{base_url}/omnisend/api/automations", headers, body, workflow)
@@ -87,7 +85,7 @@ def import_subscribers(http: httpx.Client, base_url: str, key: str, shoppers, at
     contacts only): every subscribed shopper as a contact, 100 to a batch of the dated API, then
     wait until the last batch has run. Returns how many."""
     call = Caller(http, wait)
-    headers = omnisend_headers(key, "omnisend-api")
+    headers = omnisend_headers(key)
     listed = [s for s in shoppers if s.subscribed]
     batch_id = None
     for offset in range(0, len(listed), 100):
