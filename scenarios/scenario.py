@@ -206,6 +206,9 @@ def _build(data: dict, filename: str, node) -> Scenario:
         for j, name in enumerate(spec["workflows"]):
             if name not in workflows:
                 fail(["arms", i, "workflows", j], f"no workflow named {name!r}")
+            missing = [other for other in workflows[name].exclude if other not in spec["workflows"]]
+            if missing:
+                fail(["arms", i, "workflows", j], f"{name!r} excludes {missing[0]!r}, which this arm does not create")
         forwarder = spec.get("forwarder")
         if forwarder and forwarder != "reference" and ":" not in forwarder:
             fail(["arms", i, "forwarder"], "`reference` or an importable `module:attribute`")

@@ -8,13 +8,14 @@ $flow is <the other flow>", added to the clone's flow filter, so the other flow 
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 from typing import Callable
 
 import httpx
 
 from scenarios.pipeline.mappings import OMNISEND_VERSION
-from scenarios.scenario import Scenario, Workflow
+from scenarios.scenario import OMNISEND_AUTOMATIONS, Scenario, Workflow
 from simulator.sandbox import KLAVIYO_REVISION  # the current SDK's: flows need a recent revision
 from simulator.klaviyo.fixtures import PREFIX, flow_body, with_metric_ids
 
@@ -80,10 +81,10 @@ def create_workflows(http: httpx.Client, base_url: str, keys: dict, scenario: Sc
 
 
 def import_subscribers(http: httpx.Client, base_url: str, key: str, shoppers, at: str,
-                       wait: Callable[[float], None]) -> int:
+                       wait: Callable[[float], None]) -> None:
     """The store's email list as Omnisend holds it before the run (Omnisend emails subscribed
     contacts only): every subscribed shopper as a contact, 100 to a batch of the dated API, then
-    wait until the last batch has run. Returns how many."""
+    wait until the last batch has run."""
     call = Caller(http, wait)
     headers = omnisend_headers(key)
     listed = [s for s in shoppers if s.subscribed]
@@ -98,7 +99,6 @@ def import_subscribers(http: httpx.Client, base_url: str, key: str, shoppers, at
     while batch_id and call("GET", f"{base_url}/omnisend/api/batches/{batch_id}", headers, None,
                             None).json()["status"] != "finished":
         wait(10)
-    return len(listed)
 
 
 def _purpose(trigger_name: str) -> str:
@@ -106,8 +106,6 @@ def _purpose(trigger_name: str) -> str:
 
 
 def _omnisend_fixture(name: str) -> dict:
-    import json
-    from scenarios.scenario import OMNISEND_AUTOMATIONS
     return json.loads((OMNISEND_AUTOMATIONS / f"{name}.json").read_text())
 
 

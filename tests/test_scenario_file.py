@@ -55,6 +55,8 @@ def test_a_good_scenario_reads_with_its_defaults():
      "s.yaml:20: expectations.0.min: 'zero' is not of type 'number'"),
     (("    workflows: [Abandoned Cart, Clone]", "    workflows: [Abandoned Cart, Clown]"),
      "s.yaml:18: arms.1.workflows.1: no workflow named 'Clown'"),
+    (("    workflows: [Abandoned Cart, Clone]", "    workflows: [Clone]"),
+     "s.yaml:18: arms.1.workflows.0: 'Clone' excludes 'Abandoned Cart', which this arm does not create"),
     (("    exclude: [Abandoned Cart]", "    exclude: [Later]"),
      "s.yaml:12: workflows.1.exclude.0: 'Later' is not a workflow declared above this one"),
     (("fixture: abandoned-cart}", "fixture: abandoned-kart}"),
