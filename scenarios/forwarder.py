@@ -15,6 +15,7 @@ A scenario names a forwarder as `module:attribute`; the attribute is a class or 
 the scenario's `options` mapping, or an object that has the two methods."""
 from __future__ import annotations
 
+import hashlib
 import importlib
 import random
 from dataclasses import dataclass, field
@@ -44,13 +45,12 @@ class Destination:
 
 
 class IdentityNetwork:
-    """What an identity-resolution vendor knows before the run: the people in its graph (by email
-    and by hashed email) and the devices it can match to them. Built by the runner from the
-    population and the match-quality parameters; a forwarder asks, it never sees the population."""
+    """What an identity-resolution vendor knows before the run: the people in its graph (by email)
+    and the devices it can match to them. Built by the runner from the population and the
+    match-quality parameters; a forwarder asks, it never sees the population."""
 
     def __init__(self, profiles: dict[str, Shopper], devices: dict[str, str]):
         self._by_email = {s.email: s for s in profiles.values()}
-        self._by_hash = {hash_email(s.email): s for s in profiles.values()}
         self._devices = devices  # device id -> email the vendor's graph ties it to (maybe wrongly)
 
     def device(self, device_id: str) -> Shopper | None:
@@ -60,12 +60,8 @@ class IdentityNetwork:
     def email(self, address: str) -> Shopper | None:
         return self._by_email.get(address.strip().lower())
 
-    def email_hash(self, digest: str) -> Shopper | None:
-        return self._by_hash.get(digest)
-
 
 def hash_email(address: str) -> str:
-    import hashlib
     return hashlib.sha256(address.strip().lower().encode()).hexdigest()
 
 
