@@ -43,6 +43,7 @@ class Arm:
     forwarder: str | None = None
     forwarder_options: dict = field(default_factory=dict)
     destinations: tuple[str, ...] | None = None  # None: every destination
+    holdout: float = 0.0  # share of shoppers the forwarder's clones keep out (scenarios/holdout.py)
 
 
 @dataclass(frozen=True)
@@ -223,9 +224,15 @@ def _build(data: dict, filename: str, node) -> Scenario:
         for j, name in enumerate(spec.get("destinations", [])):
             if name not in names:
                 fail(["arms", i, "destinations", j], f"no destination named {name!r}")
+        if spec.get("holdout"):
+            clones = [name for name in spec["workflows"] if workflows[name].metric_suffix]
+            apis = {d["api"] for d in destinations if d["name"] in spec.get("destinations", names)}
+            if not forwarder or apis != {"klaviyo"} or not clones:
+                fail(["arms", i, "holdout"], "a holdout needs a forwarder sending to Klaviyo and the cloned flows "
+                     "(workflows with a metric_suffix) whose profile filter keeps held-out shoppers out")
         arms.append(Arm(spec["name"], tuple(spec["workflows"]), spec.get("description", ""), spec.get("native", True),
                         forwarder, spec.get("forwarder_options", {}),
-                        tuple(spec["destinations"]) if "destinations" in spec else None))
+                        tuple(spec["destinations"]) if "destinations" in spec else None, spec.get("holdout", 0.0)))
     arm_names = {a.name for a in arms}
     for i, expectation in enumerate(data.get("expectations", [])):
         if expectation["arm"] not in arm_names:
