@@ -119,8 +119,9 @@ class Population:
     products: list[dict]  # the catalog as pixel properties, for a click by someone who viewed none
 
 
-def _product(item: dict) -> dict:
-    return {"product_id": item["id"], "product_name": item["title"], "price": round(float(item["price"]), 2),
+def _product(item: dict, price_scale: float = 1.0) -> dict:
+    return {"product_id": item["id"], "product_name": item["title"],
+            "price": round(float(item["price"]) * price_scale, 2),
             "url": item["url"], "image_url": item["image"], "category": item["category"]}
 
 
@@ -184,7 +185,7 @@ class _Generator:
         self.seed = seed
         self.days = horizon_days
         self.end = horizon_days * DAY
-        self.products = [_product(item) for item in catalog]
+        self.products = [_product(item, params["price_scale"]) for item in catalog]
         fake = Faker("en_US")
         fake.seed_instance(seed)
         # (name, its letters for the email); a name with no ASCII letters would make no address.
