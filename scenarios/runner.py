@@ -58,6 +58,7 @@ class ArmResult:
     held_out: set[str]  # shoppers the arm's holdout keeps out of the clones (ground truth)
     flows: dict  # purpose -> recipients, messages, orders and revenue credited (benchmark view)
     abandoned_known: tuple[int, int]  # (abandoned carts whose session the native integration delivered, all)
+    messages: list[dict]  # the outbox messages that counted, in the order sent
 
 
 class ArmRun:
@@ -174,7 +175,7 @@ class ArmRun:
             {s for s in forwarder.ledger.delivered_shoppers if s} if forwarder else set(),
             {s.id for s in shoppers if held_out(s.email, self.arm.holdout, self.scenario.seed)},
             self.score.flow_benchmarks(self.purposes),
-            (sum(1 for session in abandoned if session in known), len(abandoned)))
+            (sum(1 for session in abandoned if session in known), len(abandoned)), self.score.messages)
 
 
 def _progress(enabled: bool, total: int, label: str):
