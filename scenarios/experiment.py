@@ -99,11 +99,13 @@ def build_report(scenario: Scenario, runs: list[dict], store=None) -> dict:
     report = {
         "scenario": scenario.name, "description": scenario.description.strip(), "seed": scenario.seed,
         "visitors": scenario.visitors, "horizon_days": scenario.horizon_days, "start": scenario.start,
-        "currency": "USD", "replications": len(runs),
+        "currency": "USD", "replications": len(runs), "version": _version(),
         "baseline": first_run["baseline"], "arms": arms, "uplift": uplift,
     }
     if len(runs) > 1:
         report["intervals"] = _intervals(scenario.seed, runs, names)
+    if len(names) > 1:
+        report["headline"] = _headline(scenario, runs, names)
     holdouts = _holdouts(scenario.seed, runs)
     for name, holdout in holdouts.items():
         report.setdefault("holdout", {})[name] = holdout
@@ -119,6 +121,34 @@ def build_report(scenario: Scenario, runs: list[dict], store=None) -> dict:
     report["assumptions"] = journeys.describe_parameters(scenario.parameters)
     report["expectations"] = check(scenario.expectations, report)
     return report
+
+
+def _spread(values: list[float], seed: int, digits: int = 2) -> dict:
+    """The mean with its interval; with one replication there is no interval to give."""
+    found = intervals.mean_interval(values, seed, digits)
+    return found if len(values) > 1 else {**found, "low": None, "high": None}
+
+
+def _headline(scenario: Scenario, runs: list[dict], names: list[str]) -> dict:
+    """The last arm against the first, as three separate numbers a stakeholder reads: the extra
+    flow entries, the extra revenue the vendor's last touch credits, and the true incremental
+    revenue (orders that happen only because of a message), per run and per 30 days."""
+    first, last = names[0], names[-1]
+    month = 30 / scenario.horizon_days
+
+    def differences(metric: str, scale: float = 1.0) -> list[float]:
+        return [(figure(r["arms"][last], metric) - figure(r["arms"][first], metric)) * scale for r in runs]
+    base = [figure(r["arms"][first], "recovered_revenue") for r in runs]
+    other = [figure(r["arms"][last], "recovered_revenue") for r in runs]
+    uplift = intervals.ratio_interval(base, other, scenario.seed) if len(runs) > 1 else None
+    if uplift is None:
+        point = sum(other) / sum(base) - 1 if sum(base) else None
+        uplift = {"mean": round(point, 4) if point is not None else None, "low": None, "high": None}
+    return {"arm": last, "against": first, "recovered_revenue_uplift": uplift,
+            "extra_workflow_entries": _spread(differences("workflow_entries"), scenario.seed),
+            "extra_attributed_revenue": _spread(differences("attributed_revenue"), scenario.seed),
+            "incremental_revenue": _spread(differences("recovered_revenue"), scenario.seed),
+            "monthly_incremental_revenue": _spread(differences("recovered_revenue", month), scenario.seed)}
 
 
 def _intervals(seed: int, runs: list[dict], names: list[str]) -> dict:
@@ -154,3 +184,11 @@ def _holdouts(seed: int, runs: list[dict]) -> dict:
                            "measured": intervals.mean_interval([r["estimate"] for r in rows], seed),
                            "true": intervals.mean_interval([r["true"] for r in rows], seed)}
     return found
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+    try:
+        return version("flow-sandbox")
+    except PackageNotFoundError:
+        return "unknown"
