@@ -1,6 +1,6 @@
 """The store's own integration with each vendor (Shopify's Klaviyo and Omnisend apps): it sends only
-what it can tie to an email, under the vendor's native names (flows-and-journeys.md §2, §6; seeds
-000 and 002: "only sees visitors that Shopify has identified").
+what it can tie to an email, under the vendor's native names (Upstack's description of it: "only sees
+visitors that Shopify has identified", https://docs.upstackdata.com/destinations/klaviyo).
 
 It knows a shopper when
 * they are logged in, or type their email at checkout (it then sets its cookie on that device);

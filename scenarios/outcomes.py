@@ -1,4 +1,4 @@
-"""What an arm's messages did: duplicates and last-touch attribution (flows-and-journeys.md §3, §7).
+"""What an arm's messages did: duplicates and last-touch attribution.
 
 A duplicate is one shopper getting two abandonment messages (browse, cart or checkout: one session
 can qualify for all three) or two post-purchase messages about the same episode from two different runs (two flows, two automations, or one flow entered twice) within the window;

@@ -3,7 +3,7 @@
 Klaviyo needs metric ids before a flow can name them, and a metric exists only once an event of
 that name has arrived: the store's history is stood in for by one event per metric from the
 store owner's profile, before any flow exists (so it triggers nothing). Cross-flow exclusions are
-Upstack's recipe (flows-and-journeys.md §1.7): "Received Email zero times in the last N days where
+Upstack's recipe (https://docs.upstackdata.com/en/articles/12159415): "Received Email zero times in the last N days where
 $flow is <the other flow>", added to the clone's flow filter, so the other flow must exist first."""
 from __future__ import annotations
 
