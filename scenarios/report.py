@@ -309,13 +309,21 @@ def _sentence(report: dict, headline: dict, ratio, currency: str) -> str:
     return text + "."
 
 
-def _revenue_section(arms: list[tuple[str, dict, str]], currency: str) -> str:
-    groups = [(name, [arm.get("recovered_revenue") or 0, arm.get("attributed_revenue") or 0]) for name, arm, _ in arms]
+def _revenue_section(report: dict, arms: list[tuple[str, dict, str]], currency: str) -> str:
+    """Per arm, recovered against attributed revenue: the mean over replications when there are
+    several, else the run's own figures."""
+    means = (report.get("intervals") or {}).get("arms") or {}
+
+    def value(name: str, arm: dict, figure: str) -> float:
+        return (means.get(name) or {}).get(figure, {}).get("mean", arm.get(figure)) or 0
+    groups = [(name, [value(name, arm, "recovered_revenue"), value(name, arm, "attributed_revenue")])
+              for name, arm, _ in arms]
     series = [("recovered (incremental)", RECOVERED_COLOR), ("attributed by the vendor", ATTRIBUTED_COLOR)]
     chart = _hbar_chart("chart-revenue", f"Recovered vs attributed revenue ({currency})", groups, series,
                         lambda v: f"{v:,.2f}", 1130)
-    return (f'<section id="revenue"><h2>Recovered vs attributed revenue{f" ({_esc(currency)})" if currency else ""}</h2>'
-            f'<p class="gap">{_esc(GAP_SENTENCE)}</p>{_legend(series)}{chart}</section>')
+    over = f", mean of {report['replications']} replications" if means else ""
+    return (f'<section id="revenue"><h2>Recovered vs attributed revenue{f" ({_esc(currency)}{over})" if currency else ""}'
+            f'</h2><p class="gap">{_esc(GAP_SENTENCE)}</p>{_legend(series)}{chart}</section>')
 
 
 def _over_time_section(arms: list[tuple[str, dict, str]], currency: str) -> str:
@@ -532,7 +540,7 @@ def render_html(report: dict) -> str:
         f'<title>Flow Sandbox report: {_esc(scenario)} (seed {_esc(seed)})</title><style>{CSS}</style></head>'
         f'<body><main><header><h1 id="title">{_esc(scenario)} <span class="muted" id="seed">seed {_esc(seed)}</span></h1>'
         f'<p class="muted">{facts}</p><p id="description">{_esc(report.get("description", ""))}</p></header>'
-        f'{_headline(report, arms, currency)}{_numbers_section(report, currency)}{_revenue_section(arms, currency)}'
+        f'{_headline(report, arms, currency)}{_numbers_section(report, currency)}{_revenue_section(report, arms, currency)}'
         f'{_calibration_section(report)}{_sensitivity_section(report)}{_over_time_section(arms, currency)}'
         f'<h2>Arms{" (the first replication)" if report.get("replications", 1) > 1 else ""}</h2>'
         f'<div class="arms" id="arms">{cards}</div>'

@@ -90,8 +90,9 @@ class Scorecard:
         }
 
     def flow_benchmarks(self, purposes: dict[str, str]) -> dict:
-        """What a vendor's benchmark report reads per flow purpose: recipients, messages, and the
-        orders and revenue last-touch credits to those flows."""
+        """What a vendor's benchmark report reads per flow purpose: distinct recipients, messages
+        delivered (a benchmark's "recipients": one per message), and the orders and revenue
+        last-touch credits to those flows."""
         found: dict[str, dict] = {}
         recipients: dict[str, set] = defaultdict(set)
         for message in self.messages:
