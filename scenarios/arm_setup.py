@@ -31,23 +31,23 @@ def auto_key(vendor: str, seed: int) -> str:
 
 class Ledger:
     """Every (event, destination) a sender accounts for, how many it was handed, and whose events
-    (shoppers, sessions) it delivered."""
+    (shoppers, sessions) it delivered, each shopper's first delivery with its time."""
 
-    def __init__(self, destinations: int, event_shopper: dict[str, str], event_session: dict[str, str]):
+    def __init__(self, destinations: int, event_shopper: dict[str, str], event_session: dict[str, str], now):
         self.destinations = destinations
         self.handled = 0
         self.outcomes: Counter = Counter()
         self.reasons: Counter = Counter()
-        self.delivered_shoppers: set[str] = set()
+        self.delivered_shoppers: dict[str, int] = {}  # shopper id -> when the first of their events was delivered
         self.delivered_sessions: set[str] = set()
-        self._event_shopper, self._event_session = event_shopper, event_session
+        self._event_shopper, self._event_session, self._now = event_shopper, event_session, now
 
     def record(self, event_id: str, destination: str, outcome: str, reason: str) -> None:
         self.outcomes[outcome] += 1
         if outcome != "delivered":  # waits in seconds vary per event: grouped, they say the same thing
             self.reasons[f"{outcome}: {SECONDS.sub('N s', reason)}"] += 1
         else:
-            self.delivered_shoppers.add(self._event_shopper.get(event_id))
+            self.delivered_shoppers.setdefault(self._event_shopper.get(event_id), self._now())
             self.delivered_sessions.add(self._event_session.get(event_id))
 
     def summary(self, retries: int) -> dict:
@@ -98,7 +98,7 @@ class ArmSetup:
         found = []
         if self.arm.native:
             destinations = self._native_destinations()
-            ledger = Ledger(len(destinations), event_shopper, event_session)
+            ledger = Ledger(len(destinations), event_shopper, event_session, lambda: timeline.now)
             devices = {d.id: d for s in self.population.shoppers.values() for d in s.devices}
             native = NativeIntegration(self.params, devices)
             native.start(self._context(timeline, ledger, destinations, {}, "native"))
@@ -110,7 +110,7 @@ class ArmSetup:
             else:
                 forwarder = load_forwarder(self.arm.forwarder, self.arm.forwarder_options)
             destinations = self._destinations()
-            ledger = Ledger(len(destinations), event_shopper, event_session)
+            ledger = Ledger(len(destinations), event_shopper, event_session, lambda: timeline.now)
             forwarder.start(self._context(timeline, ledger, destinations, self.arm.forwarder_options, "forwarder"))
             found.append(Sending("forwarder", forwarder, ledger))
         return found

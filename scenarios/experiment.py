@@ -43,25 +43,29 @@ def replicate(scenario: Scenario, sandbox_url: str | None = None, progress: bool
 
 
 def _holdout(result, first) -> dict:
-    """What the holdout measures among the shoppers the forwarder reached: the treated shoppers'
-    revenue against the held-out shoppers', scaled to the treated; and the truth it estimates, the
-    treated shoppers' revenue against the same shoppers' in the first arm (the same journeys
-    without the clones)."""
-    eligible = result.forwarded_to
+    """What the holdout measures among the shoppers the forwarder reached, as a merchant would: the
+    treated shoppers' revenue from the moment they were reached against the held-out shoppers',
+    scaled to the treated (orders before it are the same in both groups: counting them adds only
+    noise); and the truth it estimates, the treated shoppers' revenue against the same shoppers'
+    in the first arm (the same journeys without the clones)."""
+    reached = result.forwarded_to
+    eligible = sorted(reached)  # sums in a fixed order, whatever the process's hash seed
     treated = [s for s in eligible if s not in result.held_out]
     held = [s for s in eligible if s in result.held_out]
     if len(treated) < 2 or len(held) < 2:
         return {"treated": len(treated), "held_out": len(held), "estimate": None, "standard_error": None,
                 "true": None}
-    a = [result.revenue.get(s, 0.0) for s in treated]
-    b = [result.revenue.get(s, 0.0) for s in held]
+    after = result.revenue(reached)
+    a = [after.get(s, 0.0) for s in treated]
+    b = [after.get(s, 0.0) for s in held]
     mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
     var_a = sum((x - mean_a) ** 2 for x in a) / (len(a) - 1)
     var_b = sum((x - mean_b) ** 2 for x in b) / (len(b) - 1)
     n = len(treated)
+    mine, theirs = result.revenue(), first.revenue()
     return {"treated": n, "held_out": len(held), "estimate": round((mean_a - mean_b) * n, 2),
             "standard_error": round(n * math.sqrt(var_a / len(a) + var_b / len(b)), 2),
-            "true": round(sum(result.revenue.get(s, 0.0) - first.revenue.get(s, 0.0) for s in treated), 2)}
+            "true": round(sum(mine.get(s, 0.0) - theirs.get(s, 0.0) for s in treated), 2)}
 
 
 class Experiment:

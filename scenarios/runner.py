@@ -52,9 +52,18 @@ def identity_network(population, identity: dict, seed: int) -> IdentityNetwork:
 @dataclass
 class ArmResult:
     """An arm's figures, and what the experiment layer scores across arms (never in a report)."""
+
+    def revenue(self, since: dict[str, int] | None = None) -> dict[str, float]:
+        """Revenue per shopper, counting only orders at or after `since[shopper]` when given."""
+        found: dict[str, float] = {}
+        for order in self.orders:
+            if since is None or order.at >= since.get(order.shopper_id, order.at + 1):
+                found[order.shopper_id] = found.get(order.shopper_id, 0.0) + order.revenue
+        return found
+
     figures: dict
-    revenue: dict[str, float]  # shopper id -> revenue of their orders in the horizon
-    forwarded_to: set[str]  # shoppers the forwarder delivered an event for
+    orders: list  # scenarios.scorecard.Order: every order in the horizon
+    forwarded_to: dict[str, int]  # shopper id -> when the forwarder first delivered one of their events
     held_out: set[str]  # shoppers the arm's holdout keeps out of the clones (ground truth)
     flows: dict  # purpose -> recipients, messages, orders and revenue credited (benchmark view)
     abandoned_known: tuple[int, int]  # (abandoned carts whose session the native integration delivered, all)
@@ -148,7 +157,7 @@ class ArmRun:
         visitors = len(self.population.shoppers)
         by_name = {s.name: s for s in self.senders}
         native, forwarder = by_name.get("native"), by_name.get("forwarder")
-        identified = set().union(*(s.ledger.delivered_shoppers for s in self.senders))
+        identified = set().union(*(set(s.ledger.delivered_shoppers) for s in self.senders))
         identified.discard(None)
         forwarded = forwarder.ledger.summary(getattr(forwarder.sender, "retries", 0)) if forwarder else None
         figures = {
@@ -171,8 +180,8 @@ class ArmRun:
         known = native.ledger.delivered_sessions if native else set()
         shoppers = self.population.shoppers.values()
         return ArmResult(
-            figures, dict(self.score.revenue_by_shopper()),
-            {s for s in forwarder.ledger.delivered_shoppers if s} if forwarder else set(),
+            figures, self.score.counted_orders(),
+            {s: at for s, at in forwarder.ledger.delivered_shoppers.items() if s} if forwarder else {},
             {s.id for s in shoppers if held_out(s.email, self.arm.holdout, self.scenario.seed)},
             self.score.flow_benchmarks(self.purposes),
             (sum(1 for session in abandoned if session in known), len(abandoned)), self.score.messages)

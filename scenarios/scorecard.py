@@ -42,12 +42,6 @@ class Scorecard:
     def counted_orders(self) -> list[Order]:
         return [o for o in self.orders.values() if o.at < self.end]
 
-    def revenue_by_shopper(self) -> dict[str, float]:
-        revenue: dict[str, float] = defaultdict(float)
-        for order in self.counted_orders():
-            revenue[order.shopper_id] += order.revenue
-        return revenue
-
     def figures(self, runs: list[dict], workflows: tuple[str, ...], purposes: dict[str, str], shopper_of,
                 calendar: _dt.datetime, days: int, window_hours: float) -> dict:
         """The arm's headline figures, its per-flow and per-day counts (see docs/scenarios.md)."""
