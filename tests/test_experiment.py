@@ -11,7 +11,7 @@ import pytest
 from scenarios import intervals
 from scenarios.experiment import Experiment, replicate
 from scenarios.runner import run_arms
-from scenarios.scenario import load, parse
+from scenarios.scenario import parse
 from scenarios.store import load_store
 from simulator.cli import main
 
