@@ -3,8 +3,8 @@
 Each replication is one seeded population through the bundled `uplift-klaviyo` scenario's first arm
 (native) and its holdout arm (the clones with cross-flow exclusions, 10% of shoppers held out). In
 each, the holdout measures the clones' incremental revenue among the shoppers the forwarder reached
-as a merchant would (treated revenue minus held-out revenue per shopper, times the treated), with a
-normal 95% interval from its standard error; the simulation knows the truth (the same shoppers'
+as a merchant would (treated revenue minus held-out revenue per shopper from the moment the forwarder
+reached them, times the treated), with a normal 95% interval from its pooled standard error; the simulation knows the truth (the same shoppers'
 revenue in the native arm, the same journeys without the clones). Printed: coverage (target about
 0.95), the mean estimate against the mean truth (bias), and the interval's mean width.
 

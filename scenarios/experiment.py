@@ -59,12 +59,13 @@ def _holdout(result, first) -> dict:
     a = [after.get(s, 0.0) for s in treated]
     b = [after.get(s, 0.0) for s in held]
     mean_a, mean_b = sum(a) / len(a), sum(b) / len(b)
-    var_a = sum((x - mean_a) ** 2 for x in a) / (len(a) - 1)
-    var_b = sum((x - mean_b) ** 2 for x in b) / (len(b) - 1)
+    # Pooled variance: a small held-out group with few buyers says little about its own spread
+    # (its variance estimate is often near zero), and the clones barely change revenue's spread.
+    pooled = (sum((x - mean_a) ** 2 for x in a) + sum((x - mean_b) ** 2 for x in b)) / (len(a) + len(b) - 2)
     n = len(treated)
     mine, theirs = result.revenue(), first.revenue()
     return {"treated": n, "held_out": len(held), "estimate": round((mean_a - mean_b) * n, 2),
-            "standard_error": round(n * math.sqrt(var_a / len(a) + var_b / len(b)), 2),
+            "standard_error": round(n * math.sqrt(pooled * (1 / len(a) + 1 / len(b))), 2),
             "true": round(sum(mine.get(s, 0.0) - theirs.get(s, 0.0) for s in treated), 2)}
 
 
