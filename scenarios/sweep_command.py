@@ -25,6 +25,7 @@ def add_arguments(parser) -> None:
 
 def main(args) -> int:
     from scenarios.driver import DriverError
+    from scenarios.parallel import SpreadError
     from scenarios.scenario import ScenarioError, load
     from scenarios.setup import SetupError
     from scenarios.sweep import SweepError, parse_varies, run_sweep
@@ -35,7 +36,7 @@ def main(args) -> int:
     try:
         scenario = load(args.scenario).with_overrides(seed=args.seed, visitors=args.visitors)
         sweep = run_sweep(scenario, parse_varies(args.vary, scenario), args.replications, args.jobs, args.dask)
-    except (ScenarioError, DriverError, SetupError, SweepError) as exc:
+    except (ScenarioError, DriverError, SetupError, SpreadError, SweepError) as exc:
         print(f"simulator sweep: {exc}", file=sys.stderr)
         return 2
     paths = write_sweep(sweep, Path(args.out))

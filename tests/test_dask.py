@@ -119,3 +119,13 @@ def test_a_worker_killed_mid_run_loses_no_replication(local, tmp_path):
     assert run.returncode == 0, output.decode(errors="replace")
     assert survivors == [{"w1": "w2", "w2": "w1"}[victim]]
     assert (out / "report.json").read_bytes() == two_jobs
+
+
+def test_no_scheduler_at_the_address_exits_2_and_says_so(local, tmp_path, capsys):
+    import dask
+    scenario, _ = local
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        code = main(["run", str(scenario), "--replications", "2", "--dask", f"tcp://127.0.0.1:{_free_port()}",
+                     "--out", str(tmp_path / "out")])
+    assert code == 2 and "no Dask scheduler there" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
