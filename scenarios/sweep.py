@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from scenarios import journeys
 from scenarios.experiment import Experiment, replicate
+from scenarios.parallel import spread
 from scenarios.scenario import Scenario
 
 HEADLINE = "recovered_revenue"
@@ -89,15 +90,18 @@ def headline(point: dict, arm: str):
 
 
 def run_sweep(scenario: Scenario, varies: dict[str, list], replications: int, jobs: int | None = None,
-              dask: str | None = None) -> dict:
-    """Every point of the sweep with its intervals, and the tornado's bars (widest first)."""
+              dask: str | None = None, base_runs: list[dict] | None = None) -> dict:
+    """Every point of the sweep with its intervals, and the tornado's bars (widest first).
+    `base_runs`: the scenario's own replications when already run (`Experiment.run()`), not run again."""
     if replications < 2:
         raise SweepError("a sweep needs --replications 2 or more: its figures are intervals")
     points = [(name, value) for name, values in varies.items() for value in values]
     experiments = [Experiment(scenario, replications)] + [Experiment(with_value(scenario, n, v), replications)
                                                           for n, v in points]
-    from scenarios.parallel import spread
-    runs = spread(replicate, [s for e in experiments for s in e.scenarios()], jobs, dask)
+    if base_runs is not None and [r["seed"] for r in base_runs] != [s.seed for s in experiments[0].scenarios()]:
+        raise ValueError("base_runs are not this scenario's replications (seed, seed+1, ...)")
+    todo = experiments[1:] if base_runs is not None else experiments
+    runs = (base_runs or []) + spread(replicate, [s for e in todo for s in e.scenarios()], jobs, dask)
     reports = [e.report(runs[i * replications:(i + 1) * replications]) for i, e in enumerate(experiments)]
     base = reports[0]
     arms = list(base["arms"])
@@ -134,10 +138,10 @@ def tornado(sweep: dict) -> list[dict]:
 
 
 def sensitivity(scenario: Scenario, varies: dict[str, list], replications: int, jobs: int | None = None,
-                dask: str | None = None) -> dict:
+                dask: str | None = None, base_runs: list[dict] | None = None) -> dict:
     """The headline uplift interval per parameter and value (plain data, for a report's panel),
-    parameters widest first."""
-    sweep = run_sweep(scenario, varies, replications, jobs, dask)
+    parameters widest first. A report that has run the scenario passes its runs as `base_runs`."""
+    sweep = run_sweep(scenario, varies, replications, jobs, dask, base_runs)
     arm = sweep["headline"]["arm"]
     return {
         "headline": sweep["headline"], "replications": replications,

@@ -11,7 +11,7 @@ from collections import Counter
 
 import pytest
 
-from scenarios.experiment import HEADLINE_FIGURES
+from scenarios.experiment import HEADLINE_FIGURES, Experiment
 from scenarios.scenario import load
 from scenarios.sweep import sensitivity
 from scenarios.sweep_report import BAR_COLOR, BASE_COLOR
@@ -105,15 +105,19 @@ def test_sweep_html_is_one_offline_page_with_the_tornado_in_order(swept):
     assert f"Seed {sweep['seed']}" in page and "2 replications per point" in page
 
 
-def test_sensitivity_gives_the_headline_per_parameter_and_value_as_the_sweep_does(swept):
+def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_value_as_the_sweep_does(swept):
     scenario, (out, _) = swept
     sweep = json.loads((out / "sweep.json").read_text())
-    panel = sensitivity(load(str(scenario)), {"identity.match_rate": [0.1, 0.7]}, replications=2, jobs=1)
+    base_runs = Experiment(load(str(scenario)), 2, jobs=1).run()  # as a report that has run the scenario has them
+    panel = sensitivity(load(str(scenario)), {"identity.match_rate": [0.1, 0.7]}, replications=2, jobs=1,
+                        base_runs=base_runs)
     json.dumps(panel)  # plain data
     assert panel["base"] == sweep["base"]["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]
     assert panel["parameters"] == [{"parameter": "identity.match_rate", "base_value": 0.35, "points": [
         {"value": p["value"], "uplift": p["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]}
         for p in sweep["points"][:2]]}]
+    with pytest.raises(ValueError, match="not this scenario's replications"):
+        sensitivity(load(str(scenario)), {"identity.match_rate": [0.1]}, replications=2, base_runs=base_runs[::-1])
 
 
 @pytest.mark.parametrize("vary, says", [
