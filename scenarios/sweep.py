@@ -107,6 +107,7 @@ def run_sweep(scenario: Scenario, varies: dict[str, list], replications: int, jo
     arms = list(base["arms"])
     found = {
         "scenario": scenario.name, "seed": scenario.seed, "replications": replications, "currency": base["currency"],
+        "version": base["version"],
         "visitors": scenario.visitors, "horizon_days": scenario.horizon_days,
         "headline": {"figure": HEADLINE, "arm": arms[-1], "against": arms[0]},
         "base": {"values": {name: base_value(base, scenario, name) for name in varies},
@@ -139,15 +140,17 @@ def tornado(sweep: dict) -> list[dict]:
 
 def sensitivity(scenario: Scenario, varies: dict[str, list], replications: int, jobs: int | None = None,
                 dask: str | None = None, base_runs: list[dict] | None = None) -> dict:
-    """The headline uplift interval per parameter and value (plain data, for a report's panel),
-    parameters widest first. A report that has run the scenario passes its runs as `base_runs`."""
+    """The headline uplift interval per parameter and value, as plain data in the shape of a report's
+    `sensitivity` panel, parameters widest first. A report that has run the scenario passes its
+    runs as `base_runs`."""
     sweep = run_sweep(scenario, varies, replications, jobs, dask, base_runs)
-    arm = sweep["headline"]["arm"]
+    h = sweep["headline"]
     return {
-        "headline": sweep["headline"], "replications": replications,
-        "base": headline(sweep["base"], arm),
-        "parameters": [{"parameter": bar["parameter"], "base_value": sweep["base"]["values"][bar["parameter"]],
-                        "points": [{"value": p["value"], "uplift": headline(p, arm)}
+        "description": f"The recovered revenue of {h['arm']} against {h['against']} when one assumption moves and "
+                       f"every other stays as the scenario has it; 95% intervals over {replications} replications.",
+        "headline": h, "replications": replications, "base": headline(sweep["base"], h["arm"]),
+        "parameters": [{"name": bar["parameter"], "base_value": sweep["base"]["values"][bar["parameter"]],
+                        "points": [{"value": p["value"], "uplift": headline(p, h["arm"])}
                                    for p in sweep["points"] if p["parameter"] == bar["parameter"]]}
                        for bar in sweep["tornado"]],
     }

@@ -6,7 +6,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from importlib import metadata
 from pathlib import Path
 
 from scenarios.experiment import HEADLINE_FIGURES
@@ -145,7 +144,7 @@ def render_html(sweep: dict) -> str:
         f'({_esc(base_values)}).</p>{_tornado_chart(sweep)}</section>'
         f'<section><h2>Every point</h2>{_points_table(sweep)}</section>'
         f'<footer>Seed {_esc(sweep["seed"])} · {_esc(sweep["replications"])} replications per point · intervals: '
-        f'{_esc(method)} · Flow Sandbox {_esc(metadata.version("flow-sandbox"))}</footer>'
+        f'{_esc(method)} · Flow Sandbox {_esc(sweep["version"])}</footer>'
         '</main></body></html>\n')
 
 

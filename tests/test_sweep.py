@@ -113,7 +113,8 @@ def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_
                         base_runs=base_runs)
     json.dumps(panel)  # plain data
     assert panel["base"] == sweep["base"]["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]
-    assert panel["parameters"] == [{"parameter": "identity.match_rate", "base_value": 0.35, "points": [
+    assert "2 replications" in panel["description"]
+    assert panel["parameters"] == [{"name": "identity.match_rate", "base_value": 0.35, "points": [
         {"value": p["value"], "uplift": p["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]}
         for p in sweep["points"][:2]]}]
     with pytest.raises(ValueError, match="not this scenario's replications"):
