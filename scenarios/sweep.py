@@ -9,6 +9,7 @@ The headline is the last arm's recovered revenue against the first's, as a ratio
 95% interval over the replications (the report's `intervals.uplift.<last arm>.recovered_revenue`)."""
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 
@@ -38,36 +39,46 @@ def parse_varies(texts: list[str], scenario: Scenario) -> dict[str, list]:
             raise SweepError(f"--vary {text!r}: expected NAME=V1,V2,... (e.g. identity.match_rate=0.2,0.5)")
         if name in varies:
             raise SweepError(f"--vary {name}: given twice; list all its values in one --vary")
-        if name not in IDENTITY:
-            if name not in params:
-                raise SweepError(f"--vary {name}: no such parameter (a journeys parameter, see fixtures/journeys.yaml, "
-                                 f"or one of {', '.join(IDENTITY)})")
-            if name.endswith("_target"):
-                raise SweepError(f"--vary {name}: a calibration target the run is checked against, not an input "
-                                 "to it; vary the parameters that produce it")
-            if isinstance(params[name], bool) or not isinstance(params[name], (int, float)):
-                raise SweepError(f"--vary {name}: only a numeric parameter can be varied")
+        _check_name(name, params)
         values = []
         for item in values_text.split(","):
-            item = item.strip()
-            if not NUMBER.fullmatch(item):
-                raise SweepError(f"--vary {name}: {item!r} is not a number")
-            value = float(item) if any(c in item for c in ".eE") else int(item)
-            if PROBABILITY.search(name) and not 0 <= value <= 1:
-                raise SweepError(f"--vary {name}: {item} is not a probability (0 to 1)")
-            if value < 0:
-                raise SweepError(f"--vary {name}: {item} is negative")
+            value = _value(scenario, name, item.strip())
             if value in values:
-                raise SweepError(f"--vary {name}: {item} is given twice")
+                raise SweepError(f"--vary {name}: {item.strip()} is given twice")
             values.append(value)
-            try:
-                journeys.load_parameters(with_value(scenario, name, value).parameters)
-            except ValueError as exc:
-                raise SweepError(f"--vary {name}={item}: {exc}") from None
         varies[name] = values
     if not varies:
         raise SweepError("give at least one --vary NAME=V1,V2,...")
     return varies
+
+
+def _check_name(name: str, params: dict) -> None:
+    if name in IDENTITY:
+        return
+    if name not in params:
+        raise SweepError(f"--vary {name}: no such parameter (a journeys parameter, see fixtures/journeys.yaml, "
+                         f"or one of {', '.join(IDENTITY)})")
+    if name.endswith("_target"):
+        raise SweepError(f"--vary {name}: a calibration target the run is checked against, not an input "
+                         "to it; vary the parameters that produce it")
+    if isinstance(params[name], bool) or not isinstance(params[name], (int, float)):
+        raise SweepError(f"--vary {name}: only a numeric parameter can be varied")
+
+
+def _value(scenario: Scenario, name: str, item: str) -> int | float:
+    """One value of `--vary name=...` as the run would take it, or a SweepError saying why not."""
+    if not NUMBER.fullmatch(item):
+        raise SweepError(f"--vary {name}: {item!r} is not a number")
+    value = float(item) if any(c in item for c in ".eE") else int(item)
+    if PROBABILITY.search(name) and not 0 <= value <= 1:
+        raise SweepError(f"--vary {name}: {item} is not a probability (0 to 1)")
+    if value < 0 or not math.isfinite(value):
+        raise SweepError(f"--vary {name}: {item} is negative or too large")
+    try:
+        journeys.load_parameters(with_value(scenario, name, value).parameters)
+    except ValueError as exc:
+        raise SweepError(f"--vary {name}={item}: {exc}") from None
+    return value
 
 
 def with_value(scenario: Scenario, name: str, value) -> Scenario:

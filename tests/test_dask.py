@@ -1,4 +1,4 @@
-"""Where replications run never changes the report: one local job, two, or a real Dask cluster
+"""Where replications run never changes a report or a sweep: one local job, two, or a real Dask cluster
 (`dask scheduler` and two `dask worker` processes on loopback), even one that loses a worker to
 SIGKILL mid-run. Each cluster process runs in its own session, is bounded in time (the scheduler's
 idle timeout, the workers' death timeout) and is torn down with its whole process group."""
@@ -91,6 +91,18 @@ def test_a_dask_cluster_gives_the_local_report_byte_for_byte(local, tmp_path):
         executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
     assert report == two_jobs
     assert sum(executed.values()) == int(REPLICATIONS), "every replication ran on the cluster's workers"
+
+
+def test_a_sweep_on_a_dask_cluster_gives_the_local_files(local, tmp_path):
+    scenario, _ = local
+    sweep = ["sweep", str(scenario), "--vary", "identity.match_rate=0.7", "--replications", "2"]
+    assert main([*sweep, "--jobs", "2", "--out", str(tmp_path / "local")]) == 0
+    with cluster(tmp_path) as (address, client, _):
+        assert main([*sweep, "--dask", address, "--out", str(tmp_path / "dask")]) == 0
+        executed = client.run(lambda dask_worker: dask_worker.state.executed_count)
+    assert sum(executed.values()) == 4, "the base and the point, two replications each, on the cluster"
+    for name in ("sweep.json", "sweep.csv", "sweep.html"):
+        assert (tmp_path / "dask" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
 
 
 def test_a_worker_killed_mid_run_loses_no_replication(local, tmp_path):

@@ -131,6 +131,7 @@ def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_
     ("hour_of_day_weights=1,2", "only a numeric parameter"),
     ("email_click_rate_first=0.9", "cannot exceed email_open_rate_first"),
     ("days_between_sessions_mean=-1", "-1 is negative"),
+    ("cart_keep_days=7,1e999", "1e999 is negative or too large"),
 ])
 def test_a_bad_vary_exits_2_and_says_why(tmp_path, capsys, vary, says):
     code = main(["sweep", "uplift-klaviyo", "--vary", vary, "--replications", "2", "--out", str(tmp_path / "out")])
