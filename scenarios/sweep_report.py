@@ -9,18 +9,21 @@ import json
 from pathlib import Path
 
 from scenarios.experiment import HEADLINE_FIGURES
-from scenarios.report import CHAR_WIDTH, CSS, _domain, _esc, _percent, _plain, _tick
+from scenarios.report import CHAR_WIDTH, CSS, _domain, _esc, _legend, _money, _percent, _plain, _tick
 from scenarios.sweep import HEADLINE, headline
 
-BAR_COLOR, WHISKER_COLOR, BASE_COLOR = "#93c5fd", "#1e3a8a", "#b91c1c"
+# the bar; each end's whisker and label (the value giving the lowest headline, the highest); the base run
+BAR_COLOR, LOW_COLOR, HIGH_COLOR, BASE_COLOR = "#bfdbfe", "#1d4ed8", "#b45309", "#b91c1c"
 SWEEP_CSS = """
 svg.chart .bar { fill: %s; }
-svg.chart .whisker { stroke: %s; stroke-width: 1.5; }
+svg.chart .whisker { stroke-width: 1.5; fill: none; }
+svg.chart .low { stroke: %s; } svg.chart text.low { fill: %s; stroke: none; }
+svg.chart .high { stroke: %s; } svg.chart text.high { fill: %s; stroke: none; }
 svg.chart .base { stroke: %s; stroke-width: 1.5; stroke-dasharray: 5 3; }
 svg.chart .base-band { fill: %s; opacity: 0.08; }
-svg.chart text.value { font-size: 11px; fill: #4b5563; }
+svg.chart text.value { font-size: 11px; }
 footer { color: #6b7280; font-size: 12px; margin: 0 0 24px; }
-""" % (BAR_COLOR, WHISKER_COLOR, BASE_COLOR, BASE_COLOR)
+""" % (BAR_COLOR, LOW_COLOR, LOW_COLOR, HIGH_COLOR, HIGH_COLOR, BASE_COLOR, BASE_COLOR)
 
 
 def write_sweep(sweep: dict, out_dir: Path) -> tuple[Path, Path, Path]:
@@ -98,12 +101,13 @@ def _tornado_chart(sweep: dict, width: int = 900) -> str:
                      f'data-high="{high["uplift"]["mean"]}" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="16">'
                      f'<title>{_esc(bar["parameter"])}: {_esc(_plain(low["value"]))} gives {_esc(_interval_text(low["uplift"]))}, '
                      f'{_esc(_plain(high["value"]))} gives {_esc(_interval_text(high["uplift"]))}</title></rect>')
-        for end, offset in ((low, 5), (high, 11)):
+        for end, side, offset in ((low, "low", 5), (high, "high", 11)):
             a, b = x(end["uplift"]["low"]), x(end["uplift"]["high"])
-            parts.append(f'<path class="whisker" d="M{a:.1f} {y + offset}H{b:.1f}M{a:.1f} {y + offset - 3}v6M{b:.1f} {y + offset - 3}v6"/>')
-        parts.append(f'<text class="value" x="{min(x0, x(low["uplift"]["low"])) - 4:.1f}" y="{y + 30}" text-anchor="end">'
+            parts.append(f'<path class="whisker {side}" d="M{a:.1f} {y + offset}H{b:.1f}M{a:.1f} {y + offset - 3}v6'
+                         f'M{b:.1f} {y + offset - 3}v6"/>')
+        parts.append(f'<text class="value low" x="{min(x0, x(low["uplift"]["low"])) - 4:.1f}" y="{y + 30}" text-anchor="end">'
                      f'{_esc(_plain(low["value"]))}: {_esc(_percent(low["uplift"]["mean"], True))}</text>'
-                     f'<text class="value" x="{max(x1, x(high["uplift"]["high"])) + 4:.1f}" y="{y + 30}">'
+                     f'<text class="value high" x="{max(x1, x(high["uplift"]["high"])) + 4:.1f}" y="{y + 30}">'
                      f'{_esc(_plain(high["value"]))}: {_esc(_percent(high["uplift"]["mean"], True))}</text>')
     return (f'<svg class="chart" id="tornado" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
             f'width="{width}" height="{height}" style="max-width: {width}px"><title>Headline uplift against each varied '
@@ -117,12 +121,17 @@ def _points_table(sweep: dict) -> str:
     rows = []
     for parameter, value, intervals in _points(sweep):
         label = "the scenario as it stands" if parameter == "base" else _esc(parameter)
-        cells = "".join(f'<td class="num">{_plain(f["mean"])} ({_plain(f["low"])} to {_plain(f["high"])})</td>'
+        cells = "".join(f'<td class="num">{_money(f["mean"], "")} ({_money(f["low"], "")} to {_money(f["high"], "")})</td>'
                         for f in (intervals["arms"][name][HEADLINE] for name in arms))
         rows.append(f'<tr><td>{label}</td><td class="num">{_esc(_plain(value))}</td>'
                     f'<td class="num">{_esc(_interval_text(intervals["uplift"][arm][HEADLINE]))}</td>{cells}</tr>')
     return (f'<table id="points"><thead><tr><th>parameter</th><th class="num">value</th><th class="num">headline uplift '
             f'(95% interval)</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+
+
+LEGEND = (("the value giving the lowest headline, its interval", LOW_COLOR),
+          ("the value giving the highest headline, its interval", HIGH_COLOR),
+          ("the scenario as it stands, its interval", BASE_COLOR))
 
 
 def render_html(sweep: dict) -> str:
@@ -141,7 +150,7 @@ def render_html(sweep: dict) -> str:
         'Each bar moves one assumption over the values shown, every other one as the scenario has it, and spans the '
         'lowest to the highest headline those values give; the widest bar is the assumption the headline leans on most. '
         'Whiskers are 95% intervals over the replications; the dashed line and its band are the scenario as it stands '
-        f'({_esc(base_values)}).</p>{_tornado_chart(sweep)}</section>'
+        f'({_esc(base_values)}).</p>{_legend(LEGEND)}{_tornado_chart(sweep)}</section>'
         f'<section><h2>Every point</h2>{_points_table(sweep)}</section>'
         f'<footer>Seed {_esc(sweep["seed"])} · {_esc(sweep["replications"])} replications per point · intervals: '
         f'{_esc(method)} · Flow Sandbox {_esc(sweep["version"])}</footer>'

@@ -14,7 +14,7 @@ import pytest
 from scenarios.experiment import HEADLINE_FIGURES, Experiment
 from scenarios.scenario import load
 from scenarios.sweep import sensitivity
-from scenarios.sweep_report import BAR_COLOR, BASE_COLOR
+from scenarios.sweep_report import BAR_COLOR, BASE_COLOR, HIGH_COLOR, LOW_COLOR
 from simulator.cli import main
 from tests.small_scenario import write_small_scenario
 
@@ -101,7 +101,7 @@ def test_sweep_html_is_one_offline_page_with_the_tornado_in_order(swept):
         (b["parameter"], b["low"]["uplift"]["mean"], b["high"]["uplift"]["mean"]) for b in sweep["tornado"]]
     base = sweep["base"]["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]["mean"]
     assert f'id="base-line" data-value="{base}"' in page
-    assert page.count('class="whisker"') == 2 * len(bars)
+    assert page.count('class="whisker low"') == page.count('class="whisker high"') == len(bars)
     assert f"Seed {sweep['seed']}" in page and "2 replications per point" in page
 
 
@@ -165,4 +165,5 @@ def test_chromium_draws_the_tornado(swept, tmp_path):
     width, height, rows = decode_png(shot.read_bytes())
     pixels = Counter(pixel for row in rows for pixel in zip(row[0::3], row[1::3], row[2::3]))
     assert pixels[hex_rgb(BAR_COLOR)] > 500, "the tornado's bars are drawn"
-    assert pixels[hex_rgb(BASE_COLOR)] > 20, "the base line is drawn"
+    for color in (BASE_COLOR, LOW_COLOR, HIGH_COLOR):
+        assert pixels[hex_rgb(color)] > 20, f"{color}: the base line, each end's whiskers and labels are drawn"
