@@ -88,6 +88,13 @@ def with_value(scenario: Scenario, name: str, value) -> Scenario:
     return replace(scenario, parameters={**scenario.parameters, name: value})
 
 
+def _at_base(scenario: Scenario, name: str, value) -> bool:
+    """Whether the scenario already has this value (an identity setting: when the scenario names it)."""
+    if name in IDENTITY:
+        return scenario.identity.get(name.split(".", 1)[1]) == value
+    return journeys.load_parameters(scenario.parameters)[name] == value
+
+
 def base_value(report: dict, scenario: Scenario, name: str):
     """A parameter's value in the scenario as it stands (the identity ones as the run reports them)."""
     if name in IDENTITY:
@@ -107,14 +114,15 @@ def run_sweep(scenario: Scenario, varies: dict[str, list], replications: int, jo
     if replications < 2:
         raise SweepError("a sweep needs --replications 2 or more: its figures are intervals")
     points = [(name, value) for name, values in varies.items() for value in values]
+    moved = [(n, v) for n, v in points if not _at_base(scenario, n, v)]  # a point at the base value is the base
     experiments = [Experiment(scenario, replications)] + [Experiment(with_value(scenario, n, v), replications)
-                                                          for n, v in points]
+                                                          for n, v in moved]
     if base_runs is not None and [r["seed"] for r in base_runs] != [s.seed for s in experiments[0].scenarios()]:
         raise ValueError("base_runs are not this scenario's replications (seed, seed+1, ...)")
     todo = experiments[1:] if base_runs is not None else experiments
     runs = (base_runs or []) + spread(replicate, [s for e in todo for s in e.scenarios()], jobs, dask)
     reports = [e.report(runs[i * replications:(i + 1) * replications]) for i, e in enumerate(experiments)]
-    base = reports[0]
+    base, by_point = reports[0], dict(zip(moved, reports[1:]))
     arms = list(base["arms"])
     found = {
         "scenario": scenario.name, "seed": scenario.seed, "replications": replications, "currency": base["currency"],
@@ -124,7 +132,7 @@ def run_sweep(scenario: Scenario, varies: dict[str, list], replications: int, jo
         "base": {"values": {name: base_value(base, scenario, name) for name in varies},
                  "intervals": base["intervals"]},
         "points": [{"parameter": name, "value": value, "base_value": base_value(base, scenario, name),
-                    "intervals": report["intervals"]} for (name, value), report in zip(points, reports[1:])],
+                    "intervals": by_point.get((name, value), base)["intervals"]} for name, value in points],
     }
     found["tornado"] = tornado(found)
     return found

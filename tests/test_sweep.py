@@ -13,6 +13,7 @@ import pytest
 
 from scenarios.experiment import HEADLINE_FIGURES, Experiment
 from scenarios.scenario import load
+from scenarios.parallel import spread
 from scenarios.sweep import sensitivity
 from scenarios.sweep_report import BAR_COLOR, BASE_COLOR, HIGH_COLOR, LOW_COLOR
 from simulator.cli import main
@@ -105,18 +106,25 @@ def test_sweep_html_is_one_offline_page_with_the_tornado_in_order(swept):
     assert f"Seed {sweep['seed']}" in page and "2 replications per point" in page
 
 
-def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_value_as_the_sweep_does(swept):
+def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_value_as_the_sweep_does(
+        swept, monkeypatch):
     scenario, (out, _) = swept
     sweep = json.loads((out / "sweep.json").read_text())
     base_runs = Experiment(load(str(scenario)), 2, jobs=1).run()  # as a report that has run the scenario has them
-    panel = sensitivity(load(str(scenario)), {"identity.match_rate": [0.1, 0.7]}, replications=2, jobs=1,
+    tasks = []
+    monkeypatch.setattr("scenarios.sweep.spread", lambda fn, todo, jobs, dask: tasks.extend(todo) or spread(fn, todo, jobs))
+    panel = sensitivity(load(str(scenario)), {"identity.match_rate": [0.1, 0.35, 0.7]}, replications=2, jobs=1,
                         base_runs=base_runs)
+    seed = load(str(scenario)).seed
+    assert [(t.identity["match_rate"], t.seed) for t in tasks] == [(0.1, seed), (0.1, seed + 1), (0.7, seed),
+                                                                   (0.7, seed + 1)], \
+        "neither the base runs nor the point at the scenario's own value are run again"
     json.dumps(panel)  # plain data
-    assert panel["base"] == sweep["base"]["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]
-    assert "2 replications" in panel["description"]
+    headline = sweep["base"]["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]
+    assert panel["base"] == headline and "2 replications" in panel["description"]
+    low, high = (p["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"] for p in sweep["points"][:2])
     assert panel["parameters"] == [{"name": "identity.match_rate", "base_value": 0.35, "points": [
-        {"value": p["value"], "uplift": p["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]}
-        for p in sweep["points"][:2]]}]
+        {"value": 0.1, "uplift": low}, {"value": 0.35, "uplift": headline}, {"value": 0.7, "uplift": high}]}]
     with pytest.raises(ValueError, match="not this scenario's replications"):
         sensitivity(load(str(scenario)), {"identity.match_rate": [0.1]}, replications=2, base_runs=base_runs[::-1])
 
