@@ -148,7 +148,7 @@ def test_a_bad_vary_exits_2_and_says_why(tmp_path, capsys, vary, says):
     assert not (tmp_path / "out").exists()
 
 
-def test_no_vary_a_repeated_vary_or_one_replication_exits_2(tmp_path, capsys):
+def test_no_vary_a_repeated_vary_one_replication_or_one_arm_exits_2(tmp_path, capsys):
     out = str(tmp_path / "out")
     assert main(["sweep", "uplift-klaviyo", "--replications", "2", "--out", out]) == 2
     assert "at least one --vary" in capsys.readouterr().err
@@ -156,6 +156,9 @@ def test_no_vary_a_repeated_vary_or_one_replication_exits_2(tmp_path, capsys):
     assert "given twice" in capsys.readouterr().err
     assert main(["sweep", "uplift-klaviyo", "--vary", "login_rate=0.2", "--replications", "1", "--out", out]) == 2
     assert "--replications 2 or more" in capsys.readouterr().err
+    one_arm = write_small_scenario(tmp_path, arms=1)
+    assert main(["sweep", str(one_arm), "--vary", "login_rate=0.2", "--replications", "2", "--out", out]) == 2
+    assert "has one arm" in capsys.readouterr().err
 
 
 CHROMIUM = shutil.which("chromium")
