@@ -1,6 +1,7 @@
 """A few-second scenario for tests that run many replications (sweeps, Dask): the bundled Klaviyo
-uplift scenario cut to its first arms (two by default), 200 visitors over a week, with eager shoppers (carts and
-clicks that turn into orders often) so a handful of visitors still recover revenue in both arms."""
+uplift scenario cut to its first arms (two by default), 200 visitors over a week, with eager
+shoppers (carts and clicks that turn into orders often) so a handful of visitors still recover
+revenue in both arms."""
 from __future__ import annotations
 
 from pathlib import Path
