@@ -48,6 +48,7 @@ def main(args) -> int:
         print("simulator run: --replications and --jobs must be 1 or more", file=sys.stderr)
         return 2
     from scenarios.experiment import Experiment
+    from scenarios.parallel import SpreadError
     from scenarios.report import summary_table, write_reports
     from scenarios.store import StoreError, load_store
     try:
@@ -57,7 +58,7 @@ def main(args) -> int:
             scenario = store.calibrate(scenario)
         report = Experiment(scenario, args.replications, args.jobs, args.dask, args.sandbox_url,
                             progress=args.replications == 1, store=store).report()
-    except (ScenarioError, DriverError, SetupError, StoreError) as exc:
+    except (ScenarioError, DriverError, SetupError, StoreError, SpreadError) as exc:
         print(f"simulator run: {exc}", file=sys.stderr)
         return 2
     json_path, html_path = write_reports(report, Path(args.out))

@@ -9,13 +9,21 @@ import os
 from typing import Callable
 
 
+class SpreadError(Exception):
+    """Where the work was sent cannot take it (no dask extra, no scheduler at the address)."""
+
+
 def spread(fn: Callable, tasks: list, jobs: int | None = None, dask: str | None = None) -> list:
     if dask:
         try:
             from dask.distributed import Client
         except ImportError:
-            raise RuntimeError("--dask needs the dask extra: pip install 'flow-sandbox[dask]'") from None
-        with Client(dask) as client:
+            raise SpreadError("--dask needs the dask extra: pip install 'flow-sandbox[dask]'") from None
+        try:
+            client = Client(dask)
+        except (OSError, ValueError) as exc:  # ValueError: an address Dask cannot parse
+            raise SpreadError(f"--dask {dask}: no Dask scheduler there ({exc})") from None
+        with client:
             # pure=False: two equal tasks are still two replications; a task whose worker dies
             # is run again on another, so a lost worker loses no replication.
             return client.gather(client.map(fn, tasks, pure=False))
