@@ -87,7 +87,21 @@ class Experiment:
         return spread(replicate, self.scenarios(), self.jobs, self.dask)
 
     def report(self, runs: list[dict] | None = None) -> dict:
-        return build_report(self.scenario, runs if runs is not None else self.run(), self.store)
+        runs = runs if runs is not None else self.run()
+        report = build_report(self.scenario, runs, self.store)
+        if self.scenario.sensitivity and len(runs) > 1 and not self.sandbox_url:
+            report["sensitivity"] = self.sensitivity(runs)
+        return report
+
+    def sensitivity(self, runs: list[dict]) -> dict:
+        """The scenario's built-in panel: the first and the last arm (the headline's) with each
+        listed assumption varied alone, on the first replications' seeds (their base runs reused)."""
+        from scenarios.sweep import sensitivity
+        count = min(self.scenario.sensitivity.get("replications", 3), len(runs))
+        arms = [self.scenario.arms[0], self.scenario.arms[-1]]
+        scenario = replace(self.scenario, arms=arms, expectations=[], sensitivity={})
+        base = [{**run, "arms": {a.name: run["arms"][a.name] for a in arms}} for run in runs[:count]]
+        return sensitivity(scenario, self.scenario.sensitivity["vary"], count, self.jobs, self.dask, base)
 
 
 def build_report(scenario: Scenario, runs: list[dict], store=None) -> dict:

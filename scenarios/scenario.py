@@ -68,6 +68,7 @@ class Scenario:
     attribution_days: float
     attribution_touches: tuple[str, ...]
     expectations: list[dict]
+    sensitivity: dict = field(default_factory=dict)  # {replications, vary: {name: [values]}}; empty: no panel
 
     def with_overrides(self, seed: int | None = None, visitors: int | None = None) -> "Scenario":
         return replace(self, seed=self.seed if seed is None else seed,
@@ -258,7 +259,7 @@ def _build(data: dict, filename: str, node) -> Scenario:
     except ValueError as exc:
         fail(["parameters"], str(exc))
     accounts = {vendor: (spec or {}).get("key", "auto") for vendor, spec in data["accounts"].items()}
-    return Scenario(
+    scenario = Scenario(
         name=data["name"], path=filename, description=data.get("description", ""), seed=values["seed"],
         visitors=values["visitors"], horizon_days=values["horizon_days"], start=values["start"],
         catalog=values["catalog"], parameters=data.get("parameters") or {}, identity=data.get("identity") or {},
@@ -267,4 +268,12 @@ def _build(data: dict, filename: str, node) -> Scenario:
         duplicate_window_hours=(data.get("duplicates") or {}).get("window_hours", 168),
         attribution_days=(data.get("attribution") or {}).get("window_days", 5),
         attribution_touches=tuple((data.get("attribution") or {}).get("touches", ("open", "click"))),
-        expectations=data.get("expectations", []))
+        expectations=data.get("expectations", []), sensitivity=data.get("sensitivity") or {})
+    if scenario.sensitivity:
+        from scenarios.sweep import SweepError, parse_varies
+        texts = [f"{name}={','.join(str(v) for v in values)}" for name, values in scenario.sensitivity["vary"].items()]
+        try:
+            parse_varies(texts, scenario)
+        except SweepError as exc:
+            fail(["sensitivity", "vary"], str(exc).replace("--vary ", ""))
+    return scenario
