@@ -12,6 +12,8 @@ from scenarios.experiment import HEADLINE_FIGURES
 from scenarios.report import CHAR_WIDTH, CSS, _domain, _esc, _legend, _money, _percent, _plain, _tick
 from scenarios.sweep import HEADLINE, headline
 
+ENDS = ("mean", "low", "high")
+
 # the bar; each end's whisker and label (the value giving the lowest headline, the highest); the base run
 BAR_COLOR, LOW_COLOR, HIGH_COLOR, BASE_COLOR = "#bfdbfe", "#1d4ed8", "#b45309", "#b91c1c"
 SWEEP_CSS = """
@@ -47,20 +49,21 @@ def render_csv(sweep: dict) -> str:
     uplift's (empty for the first arm, the comparison base)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    spread = [f"{figure}_{end}" for figure in HEADLINE_FIGURES for end in ("mean", "low", "high")]
-    writer.writerow(["parameter", "value", "arm", *spread, *(f"uplift_{HEADLINE}_{end}" for end in ("mean", "low", "high"))])
+    spread = [f"{figure}_{end}" for figure in HEADLINE_FIGURES for end in ENDS]
+    writer.writerow(["parameter", "value", "arm", *spread, *(f"uplift_{HEADLINE}_{end}" for end in ENDS)])
     for parameter, value, intervals in _points(sweep):
         for arm, figures in intervals["arms"].items():
             uplift = (intervals["uplift"].get(arm) or {}).get(HEADLINE) or {}
-            writer.writerow([parameter, value, arm, *(figures[f][end] for f in HEADLINE_FIGURES for end in ("mean", "low", "high")),
-                             *(uplift.get(end, "") for end in ("mean", "low", "high"))])
+            writer.writerow([parameter, value, arm, *(figures[f][end] for f in HEADLINE_FIGURES for end in ENDS),
+                             *(uplift.get(end, "") for end in ENDS)])
     return out.getvalue()
 
 
 def _interval_text(interval: dict | None) -> str:
     if interval is None:
         return "n/a"
-    return f'{_percent(interval["mean"], True)} ({_percent(interval["low"], True)} to {_percent(interval["high"], True)})'
+    mean, low, high = (_percent(interval[end], True) for end in ENDS)
+    return f"{mean} ({low} to {high})"
 
 
 def _tornado_chart(sweep: dict, width: int = 900) -> str:
@@ -79,12 +82,14 @@ def _tornado_chart(sweep: dict, width: int = 900) -> str:
     parts = []
     tick = lo
     while tick <= hi + step / 2:
+        label = _esc(_tick(tick * 100, step * 100))
         parts.append(f'<line class="gridline" x1="{x(tick):.1f}" y1="{top - 6}" x2="{x(tick):.1f}" y2="{height - 22}"/>'
-                     f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle">{_esc(_tick(tick * 100, step * 100))}%</text>')
+                     f'<text x="{x(tick):.1f}" y="{height - 6}" text-anchor="middle">{label}%</text>')
         tick += step
     if base:
-        parts.append(f'<rect class="base-band" x="{x(base["low"]):.1f}" y="{top - 6}" width="{x(base["high"]) - x(base["low"]):.1f}" '
-                     f'height="{height - top - 16}"/><line class="base" id="base-line" data-value="{base["mean"]}" '
+        parts.append(f'<rect class="base-band" x="{x(base["low"]):.1f}" y="{top - 6}" '
+                     f'width="{x(base["high"]) - x(base["low"]):.1f}" height="{height - top - 16}"/>'
+                     f'<line class="base" id="base-line" data-value="{base["mean"]}" '
                      f'x1="{x(base["mean"]):.1f}" y1="{top - 12}" x2="{x(base["mean"]):.1f}" y2="{height - 22}"/>'
                      f'<text x="{x(base["mean"]):.1f}" y="{top - 14}" text-anchor="middle">as it stands: '
                      f'{_esc(_percent(base["mean"], True))}</text>')
@@ -97,36 +102,43 @@ def _tornado_chart(sweep: dict, width: int = 900) -> str:
             continue
         low, high = bar["low"], bar["high"]
         x0, x1 = x(low["uplift"]["mean"]), x(high["uplift"]["mean"])
-        parts.append(f'<rect class="bar tornado-bar" data-parameter="{_esc(bar["parameter"])}" data-low="{low["uplift"]["mean"]}" '
-                     f'data-high="{high["uplift"]["mean"]}" x="{x0:.1f}" y="{y}" width="{max(x1 - x0, 1):.1f}" height="16">'
-                     f'<title>{_esc(bar["parameter"])}: {_esc(_plain(low["value"]))} gives {_esc(_interval_text(low["uplift"]))}, '
-                     f'{_esc(_plain(high["value"]))} gives {_esc(_interval_text(high["uplift"]))}</title></rect>')
+        parts.append(f'<rect class="bar tornado-bar" data-parameter="{_esc(bar["parameter"])}" '
+                     f'data-low="{low["uplift"]["mean"]}" data-high="{high["uplift"]["mean"]}" x="{x0:.1f}" y="{y}" '
+                     f'width="{max(x1 - x0, 1):.1f}" height="16"><title>{_esc(_bar_text(bar))}</title></rect>')
         for end, side, offset in ((low, "low", 5), (high, "high", 11)):
             a, b = x(end["uplift"]["low"]), x(end["uplift"]["high"])
             parts.append(f'<path class="whisker {side}" d="M{a:.1f} {y + offset}H{b:.1f}M{a:.1f} {y + offset - 3}v6'
                          f'M{b:.1f} {y + offset - 3}v6"/>')
-        parts.append(f'<text class="value low" x="{min(x0, x(low["uplift"]["low"])) - 4:.1f}" y="{y + 30}" text-anchor="end">'
-                     f'{_esc(_plain(low["value"]))}: {_esc(_percent(low["uplift"]["mean"], True))}</text>'
-                     f'<text class="value high" x="{max(x1, x(high["uplift"]["high"])) + 4:.1f}" y="{y + 30}">'
-                     f'{_esc(_plain(high["value"]))}: {_esc(_percent(high["uplift"]["mean"], True))}</text>')
-    return (f'<svg class="chart" id="tornado" role="img" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="{width}" height="{height}" style="max-width: {width}px"><title>Headline uplift against each varied '
-            f'parameter</title>{"".join(parts)}</svg>')
+        for end, side, at, anchor in ((low, "low", min(x0, x(low["uplift"]["low"])) - 4, "end"),
+                                      (high, "high", max(x1, x(high["uplift"]["high"])) + 4, "start")):
+            parts.append(f'<text class="value {side}" x="{at:.1f}" y="{y + 30}" text-anchor="{anchor}">'
+                         f'{_esc(_plain(end["value"]))}: {_esc(_percent(end["uplift"]["mean"], True))}</text>')
+    return (f'<svg class="chart" id="tornado" role="img" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" style="max-width: {width}px">'
+            f'<title>Headline uplift against each varied parameter</title>{"".join(parts)}</svg>')
+
+
+def _bar_text(bar: dict) -> str:
+    low, high = bar["low"], bar["high"]
+    return (f'{bar["parameter"]}: {_plain(low["value"])} gives {_interval_text(low["uplift"])}, '
+            f'{_plain(high["value"])} gives {_interval_text(high["uplift"])}')
 
 
 def _points_table(sweep: dict) -> str:
     arm = sweep["headline"]["arm"]
     arms = list(sweep["base"]["intervals"]["arms"])
-    head = "".join(f'<th class="num">{_esc(name)}: recovered revenue ({_esc(sweep["currency"])})</th>' for name in arms)
+    currency = _esc(sweep["currency"])
+    head = "".join(f'<th class="num">{_esc(name)}: recovered revenue ({currency})</th>' for name in arms)
     rows = []
     for parameter, value, intervals in _points(sweep):
         label = "the scenario as it stands" if parameter == "base" else _esc(parameter)
-        cells = "".join(f'<td class="num">{_money(f["mean"], "")} ({_money(f["low"], "")} to {_money(f["high"], "")})</td>'
-                        for f in (intervals["arms"][name][HEADLINE] for name in arms))
+        money = [[_money(intervals["arms"][name][HEADLINE][end], "") for end in ENDS] for name in arms]
+        cells = "".join(f'<td class="num">{mean} ({low} to {high})</td>' for mean, low, high in money)
         rows.append(f'<tr><td>{label}</td><td class="num">{_esc(_plain(value))}</td>'
                     f'<td class="num">{_esc(_interval_text(intervals["uplift"][arm][HEADLINE]))}</td>{cells}</tr>')
-    return (f'<table id="points"><thead><tr><th>parameter</th><th class="num">value</th><th class="num">headline uplift '
-            f'(95% interval)</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    return ('<table id="points"><thead><tr><th>parameter</th><th class="num">value</th>'
+            f'<th class="num">headline uplift (95% interval)</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table>')
 
 
 LEGEND = (("the value giving the lowest headline, its interval", LOW_COLOR),
@@ -139,18 +151,20 @@ def render_html(sweep: dict) -> str:
     h = sweep["headline"]
     method = sweep["base"]["intervals"]["method"]
     base_values = ", ".join(f"{name} {_plain(value)}" for name, value in sweep["base"]["values"].items())
+    scenario = _esc(sweep["scenario"])
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>Flow Sandbox sensitivity: {_esc(sweep["scenario"])}</title><style>{CSS}{SWEEP_CSS}</style></head><body><main>'
-        f'<header><h1>Sensitivity: {_esc(sweep["scenario"])}</h1><p class="muted">{_plain(sweep["visitors"])} visitors · '
+        f'<title>Flow Sandbox sensitivity: {scenario}</title><style>{CSS}{SWEEP_CSS}</style></head><body><main>'
+        f'<header><h1>Sensitivity: {scenario}</h1><p class="muted">{_plain(sweep["visitors"])} visitors · '
         f'{_plain(sweep["horizon_days"])} days · {_plain(sweep["replications"])} replications per point</p></header>'
-        f'<section><h2>What moves the headline</h2><p>The headline is the recovered revenue (orders that would not have '
-        f'happened without any message) of <strong>{_esc(h["arm"])}</strong> against <strong>{_esc(h["against"])}</strong>. '
-        'Each bar moves one assumption over the values shown, every other one as the scenario has it, and spans the '
-        'lowest to the highest headline those values give; the widest bar is the assumption the headline leans on most. '
-        'Whiskers are 95% intervals over the replications; the dashed line and its band are the scenario as it stands '
-        f'({_esc(base_values)}).</p>{_legend(LEGEND)}{_tornado_chart(sweep)}</section>'
+        '<section><h2>What moves the headline</h2><p>The headline is the recovered revenue (orders that would not '
+        f'have happened without any message) of <strong>{_esc(h["arm"])}</strong> against '
+        f'<strong>{_esc(h["against"])}</strong>. Each bar moves one assumption over the values shown, every other one '
+        'as the scenario has it, and spans the lowest to the highest headline those values give; the widest bar is '
+        'the assumption the headline leans on most. Whiskers are 95% intervals over the replications; the dashed '
+        f'line and its band are the scenario as it stands ({_esc(base_values)}).</p>'
+        f'{_legend(LEGEND)}{_tornado_chart(sweep)}</section>'
         f'<section><h2>Every point</h2>{_points_table(sweep)}</section>'
         f'<footer>Seed {_esc(sweep["seed"])} · {_esc(sweep["replications"])} replications per point · intervals: '
         f'{_esc(method)} · Flow Sandbox {_esc(sweep["version"])}</footer>'
@@ -166,6 +180,5 @@ def summary(sweep: dict) -> str:
         if bar["width"] is None:
             lines.append(f'  {bar["parameter"]}: no headline (the first arm recovered nothing at some value)')
             continue
-        lines.append(f'  {bar["parameter"]}: {_plain(bar["low"]["value"])} gives {_interval_text(bar["low"]["uplift"])}, '
-                     f'{_plain(bar["high"]["value"])} gives {_interval_text(bar["high"]["uplift"])}')
+        lines.append(f"  {_bar_text(bar)}")
     return "\n".join(lines)

@@ -51,9 +51,11 @@ def test_sweep_json_has_every_point_with_its_intervals_and_the_tornado_widest_fi
         "figure": "recovered_revenue", "arm": "native + identity resolution", "against": "native"}
     assert sweep["base"]["values"] == {"identity.match_rate": 0.35, "native_cookie_days": 730}
     assert [(p["parameter"], p["value"]) for p in sweep["points"]] == [
-        ("identity.match_rate", 0.1), ("identity.match_rate", 0.7), ("native_cookie_days", 365), ("native_cookie_days", 730)]
+        ("identity.match_rate", 0.1), ("identity.match_rate", 0.7),
+        ("native_cookie_days", 365), ("native_cookie_days", 730)]
     low_match, high_match = sweep["points"][:2]
-    identified = [p["intervals"]["arms"]["native + identity resolution"]["identified"]["mean"] for p in (low_match, high_match)]
+    identified = [p["intervals"]["arms"]["native + identity resolution"]["identified"]["mean"]
+                  for p in (low_match, high_match)]
     assert identified[0] < identified[1], "a higher match rate identifies more shoppers"
     for point in [sweep["base"], *sweep["points"]]:
         assert set(point["intervals"]["arms"]["native"]) == set(HEADLINE_FIGURES)
@@ -112,7 +114,8 @@ def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_
     sweep = json.loads((out / "sweep.json").read_text())
     base_runs = Experiment(load(str(scenario)), 2, jobs=1).run()  # as a report that has run the scenario has them
     tasks = []
-    monkeypatch.setattr("scenarios.sweep.spread", lambda fn, todo, jobs, dask: tasks.extend(todo) or spread(fn, todo, jobs))
+    monkeypatch.setattr("scenarios.sweep.spread",
+                        lambda fn, todo, jobs, dask: tasks.extend(todo) or spread(fn, todo, jobs))
     panel = sensitivity(load(str(scenario)), {"identity.match_rate": [0.1, 0.35, 0.7]}, replications=2, jobs=1,
                         base_runs=base_runs)
     seed = load(str(scenario)).seed
@@ -122,7 +125,8 @@ def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_
     json.dumps(panel)  # plain data
     headline = sweep["base"]["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]
     assert panel["base"] == headline and "2 replications" in panel["description"]
-    low, high = (p["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"] for p in sweep["points"][:2])
+    low, high = (p["intervals"]["uplift"]["native + identity resolution"]["recovered_revenue"]
+                 for p in sweep["points"][:2])
     assert panel["parameters"] == [{"name": "identity.match_rate", "base_value": 0.35, "points": [
         {"value": 0.1, "uplift": low}, {"value": 0.35, "uplift": headline}, {"value": 0.7, "uplift": high}]}]
     with pytest.raises(ValueError, match="not this scenario's replications"):
