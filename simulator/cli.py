@@ -5,15 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from simulator.core.clock import HORIZON
 from simulator.core.keys import KeysFileError
 from simulator.core.timefmt import iso, parse_instant
 
 
 def _instant(value: str) -> str:
     try:
-        parse_instant(value)
+        moment = parse_instant(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {value!r}") from None
+    if moment >= HORIZON:
+        raise argparse.ArgumentTypeError(f"the clock cannot start at or past {HORIZON.isoformat()}")
     return value
 
 

@@ -9,7 +9,7 @@ import ipaddress
 
 from flask import Blueprint, Request, Response, g, jsonify, request
 
-from simulator.core.clock import MODES
+from simulator.core.clock import HORIZON, MODES
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import DomainError, Forbidden, Invalid, MalformedBody, NotFound, Problem
 from simulator.http import read_json
@@ -101,14 +101,16 @@ def move_clock():
         seconds = data["advance_seconds"]
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise Invalid([Problem("advance_seconds", "invalid", detail="a number of seconds, 0 or more")])
+        if seconds >= (HORIZON - clock.now()).total_seconds():
+            raise Invalid([Problem("advance_seconds", "invalid", detail=clock.refusal(HORIZON))])
         clock.advance(seconds=seconds)
     elif "to" in data:
         try:
             target = parse_instant(data["to"])
         except (TypeError, ValueError):
             raise Invalid([Problem("to", "invalid", detail="an ISO-8601 instant")]) from None
-        if target < clock.now():
-            raise Invalid([Problem("to", "invalid", detail="the clock only moves forward")])
+        if clock.refusal(target):
+            raise Invalid([Problem("to", "invalid", detail=clock.refusal(target))])
         clock.advance_to(target)
     else:
         if data["mode"] not in MODES:
