@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Request, Response, g, jsonify, redirect, request
 
-from simulator.errors import DomainError
+from simulator.errors import DomainError, TooLarge
+from simulator.http import is_json_type, read_json
 
 blueprint = Blueprint("omnisend_oauth", __name__)
 SCOPES = frozenset({
@@ -45,8 +46,9 @@ class OmnisendOAuthSurface:
     def render_error(self, sandbox, error: Exception) -> Response:
         if not isinstance(error, OAuthError):
             status = error.status if isinstance(error, DomainError) else 500
-            error = OAuthError("invalid_request" if status < 500 else "server_error", str(error) or "bad request",
-                               status if status != 404 else 404)
+            description = ("internal error" if status == 500 else getattr(error, "detail", None)
+                           or ("the body is too large" if status == 413 else "bad request"))
+            error = OAuthError("invalid_request" if status < 500 else "server_error", description, status)
         response = jsonify({"error": error.error, "error_description": error.description})
         response.status_code = error.status
         return response
@@ -79,9 +81,23 @@ def authorize():
     return redirect(f"{args['redirect_uri']}{separator}{urlencode(query)}", 302)
 
 
+def _token_fields() -> dict[str, str]:
+    """The token request's fields, from a form or a JSON object, within the body limit."""
+    limit = g.sandbox.settings.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(limit)
+    fields = read_json(request, limit) if is_json_type(request.mimetype) else request.form
+    if not isinstance(fields, dict):
+        raise OAuthError("invalid_request", "the body must be a form or a JSON object")
+    wrong = sorted(name for name, value in fields.items() if not isinstance(value, str))
+    if wrong:
+        raise OAuthError("invalid_request", f"{', '.join(wrong)} must be strings")
+    return fields
+
+
 @blueprint.post("/token")
 def token():
-    form = request.form if request.form else (request.get_json(silent=True) or {})
+    form = _token_fields()
     sandbox, now = g.sandbox, g.sandbox.clock.now()
     client_id = form.get("client_id")
     if not client_id or not form.get("client_secret"):
