@@ -2,7 +2,8 @@
 
 There is no person to ask, so `authorize` approves at once: it redirects to `redirect_uri` with a
 code for the brand named by the sandbox-only `brand` parameter (default: the seed's test brand)
-and the scopes asked for. `token` swaps the code (or a refresh token) for a bearer token that the
+and the scopes asked for. With a keys file (`--keys`) the brand must be listed there and the scopes
+within what its keys have: a grant never reaches further than a key would. `token` swaps the code (or a refresh token) for a bearer token that the
 dated API accepts with exactly those scopes. Errors use RFC 6749's `{"error", "error_description"}`."""
 from __future__ import annotations
 
@@ -71,11 +72,17 @@ def authorize():
     if args["response_type"] != "code":
         raise OAuthError("unsupported_response_type", "only response_type=code is supported")
     sandbox = g.sandbox
-    brand = args.get("brand") or sandbox.test_keys()["omnisend"][:24]
+    brand = args.get("brand") or sandbox.test_keys().get("omnisend", "")[:24]
     if not BRAND.match(brand):
         raise OAuthError("invalid_request", "brand must be a 24-hex brand id")
-    code = sandbox.tokens.issue_code("omnisend", brand, _scopes(args.get("scope", "")), args["client_id"],
-                                     args["redirect_uri"], sandbox.clock.now())
+    admitted, allowed = sandbox.keyring.grantable("omnisend", brand)
+    if not admitted:
+        raise OAuthError("access_denied", f"brand {brand} is not in the sandbox's keys file", 403)
+    scopes = _scopes(args.get("scope", ""))
+    if allowed is not None and not scopes <= allowed:
+        raise OAuthError("invalid_scope", f"brand {brand}'s keys do not allow: {', '.join(sorted(scopes - allowed))}")
+    code = sandbox.tokens.issue_code("omnisend", brand, scopes, args["client_id"], args["redirect_uri"],
+                                     sandbox.clock.now())
     query = {"code": code, **({"state": args["state"]} if "state" in args else {})}
     separator = "&" if "?" in args["redirect_uri"] else "?"
     return redirect(f"{args['redirect_uri']}{separator}{urlencode(query)}", 302)
