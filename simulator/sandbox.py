@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.app import LockedApp, create_app
+from simulator.app import IN_PROCESS, LockedApp, create_app
 from simulator.core.clock import Clock
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
@@ -39,7 +39,7 @@ KLAVIYO_REVISION = "2026-10-15"  # what the current official SDK (klaviyo-api 25
 class Sandbox:
     def __init__(self, seed: int = 0, start: str | _dt.datetime | None = None, clock: str = "frozen",
                  keys: str | Path | Keyring | None = None, settings: Settings | None = None,
-                 admin_token: str | None = None):
+                 admin_token: str | None = None, control_hosts: tuple[str, ...] = ()):
         self.seed = seed
         self.lock = threading.RLock()
         self.clock = Clock(start, clock, self.lock)
@@ -47,6 +47,7 @@ class Sandbox:
         self.keyring = keys if isinstance(keys, Keyring) else (Keyring.from_file(keys) if keys else Keyring())
         self.settings = settings or Settings()
         self.admin_token = admin_token
+        self.control_hosts = tuple(name.lower() for name in control_hosts)  # Host names /_sim answers besides loopback
         self.journal = Journal(self.settings.journal_limit)
         self.messages = Outbox()
         self.limiter = RateLimiter()
@@ -142,6 +143,7 @@ class Sandbox:
         (chunked) body has no Content-Length, and werkzeug reads such an input as empty unless told
         that it ends."""
         environ["wsgi.input_terminated"] = True
+        environ[IN_PROCESS] = True
         return self.wsgi(environ, start_response)
 
     def add_omnisend_campaign(self, brand_id: str, **fields) -> dict:

@@ -12,7 +12,8 @@ from flask import Blueprint, Request, Response, g, jsonify, request
 from simulator.core.clock import HORIZON, MODES
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import DomainError, Forbidden, Invalid, MalformedBody, NotFound, Problem
-from simulator.http import read_json
+from simulator.app import IN_PROCESS
+from simulator.http import is_json_type, read_json
 from simulator.schemas import problems_of
 
 blueprint = Blueprint("sim", __name__)
@@ -25,12 +26,24 @@ class ControlSurface:
     blueprint = blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
+        """The admin token admits from anywhere; else the caller must be on loopback, name a loopback
+        host (or one given at start: a DNS-rebinding page names its own) and, to change anything, send
+        what a cross-site form cannot (a JSON content type or an `X-Flow-Sandbox` header)."""
+        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
         token = sandbox.admin_token
-        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if token and offered and hmac.compare_digest(offered, token):
+        if token and scheme == "Bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
             return None
         if not _is_loopback(request.remote_addr):
             raise Forbidden("the control API answers loopback only (start the server with --admin-token)")
+        if request.environ.get(IN_PROCESS):
+            return None  # the caller holds the Sandbox object: no browser in between
+        if _host_name(request.host) not in LOOPBACK_HOSTS | set(sandbox.control_hosts):
+            raise Forbidden(f"the control API answers only to a loopback Host, not {request.host!r} "
+                            "(start the server with --control-host to add a name)")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not is_json_type(request.mimetype) \
+                and "X-Flow-Sandbox" not in request.headers:
+            raise Forbidden("a control call that changes state needs Content-Type: application/json or an "
+                            "X-Flow-Sandbox header (a cross-site form can send neither)")
         return None
 
     def decorate(self, sandbox, response: Response) -> None:
@@ -69,6 +82,17 @@ def _is_loopback(address: str | None) -> bool:
         return ipaddress.ip_address(address or "").is_loopback
     except ValueError:
         return False
+
+
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header without its port: `[::1]:8787` -> `::1`."""
+    host = host.lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 def _sandbox():
