@@ -143,24 +143,35 @@ def move_clock():
     return jsonify(_clock_json())
 
 
+JOURNAL_PAGE = 1000  # entries in a journal answer unless `limit` asks for fewer or more
+JOURNAL_PAGE_MAX = 10_000
+
+
+def _count(name: str, default: int, detail: str, high: int | None = None) -> int:
+    raw = request.args.get(name, str(default))
+    if not raw.isascii() or not raw.isdigit() or (high is not None and not 1 <= int(raw) <= high):
+        raise Invalid([Problem(name, "invalid", detail=detail)])
+    return int(raw)
+
+
 @blueprint.get("/journal")
 def journal():
     status = request.args.get("status")
-    if status is not None and not status.isdigit():
+    if status is not None and (not status.isascii() or not status.isdigit()):
         raise Invalid([Problem("status", "invalid", detail="an HTTP status code")])
+    offset = _count("offset", 0, "the seq of the last entry already read, 0 or more")
+    limit = _count("limit", JOURNAL_PAGE, f"between 1 and {JOURNAL_PAGE_MAX}", JOURNAL_PAGE_MAX)
     entries = _sandbox().journal.entries(vendor=request.args.get("vendor"), path=request.args.get("path"),
-                                         status=int(status) if status else None)
-    return jsonify({"requests": entries})
+                                         status=int(status) if status else None, offset=offset, limit=limit + 1)
+    return jsonify({"requests": entries[:limit], "has_more": len(entries) > limit})
 
 
 @blueprint.get("/outbox")
 def outbox():
-    offset = request.args.get("offset", "0")
-    if not offset.isdigit():
-        raise Invalid([Problem("offset", "invalid", detail="the number of messages to pass over, 0 or more")])
+    offset = _count("offset", 0, "the number of messages to pass over, 0 or more")
     return jsonify({"messages": _sandbox().outbox(vendor=request.args.get("vendor"),
                                                   recipient=request.args.get("recipient"),
-                                                  workflow_id=request.args.get("workflow_id"), offset=int(offset))})
+                                                  workflow_id=request.args.get("workflow_id"), offset=offset)})
 
 
 @blueprint.get("/accounts")
