@@ -8,6 +8,9 @@ import dataclasses
 from dataclasses import dataclass
 
 
+RETENTION = ("journal_limit", "outbox_limit", "run_limit", "event_limit", "account_limit")
+
+
 @dataclass
 class Settings:
     # Omnisend v3
@@ -38,7 +41,12 @@ class Settings:
     klaviyo_smart_sending_push_hours: int = 24
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024
-    journal_limit: int = 50_000
+    # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded
+    journal_limit: int = 50_000  # requests in /_sim/journal
+    outbox_limit: int = 100_000  # messages in the outbox (offsets stay counted from the first ever sent)
+    run_limit: int = 100_000  # finished automation and flow runs in /_sim/runs (live runs are always kept)
+    event_limit: int = 100_000  # events per account: what segments, filters and GET /events can still see
+    account_limit: int = 1_000  # accounts per vendor; one more drops the one least recently used, with its data
 
     def update(self, changes: dict) -> list[str]:
         """Apply `changes`; return the problems (unknown names, wrong types) and apply nothing if any."""
@@ -56,6 +64,8 @@ class Settings:
         for name, choices in allowed.items():
             if name in changes and changes[name] not in choices:
                 problems.append(f"{name} must be one of {', '.join(choices)}")
+        problems += [f"{name} must be 1 or more" for name in RETENTION
+                     if type(changes.get(name)) is int and changes[name] < 1]
         if not problems:
             for name, value in changes.items():
                 setattr(self, name, value)
