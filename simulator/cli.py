@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from simulator import __version__
 from simulator.core.clock import HORIZON
 from simulator.core.keys import KeysFileError
 from simulator.core.timefmt import iso, parse_instant
@@ -23,6 +24,7 @@ def _instant(value: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Flow Sandbox: Omnisend and Klaviyo, locally.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve every vendor surface on one port")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
