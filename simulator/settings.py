@@ -1,10 +1,17 @@
 """Behaviour switches for what the vendors leave undocumented.
 
 Each default is the sandbox's best reading of the evidence; docs/ names the evidence for each. They
-can be changed per sandbox (`Sandbox(settings=...)`) or at run time through `POST /_sim/settings`."""
+can be changed per sandbox (`Sandbox(settings=...)`) or at run time through `POST /_sim/settings`.
+
+The comments in `Settings` are its documentation: `markdown_table()` turns them into the table in
+docs/sandbox.md, and tests/test_docs.py fails when that table drifts (a comment line before a field
+with its own comment heads a group; one before fields without their own describes them)."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import json
+import re
 from dataclasses import dataclass
 
 
@@ -18,7 +25,7 @@ class Settings:
     v3_contact_exists: str = "upsert"  # POST /contacts with a known identifier: "upsert" | "reject"
     v3_reject_unknown_fields: bool = True  # a body field the spec does not name -> 400
     v3_rate_limit: int = 400  # requests per brand per window
-    v3_rate_window_seconds: int = 60
+    v3_rate_window_seconds: int = 60  # length of that window
     v3_rate_window_kind: str = "fixed"  # "fixed" | "sliding"
     v3_batch_start_seconds: int = 1  # a batch moves pending -> inProgress this long after creation
     v3_batch_item_seconds: float = 0.1  # and spends this long on each item
@@ -40,7 +47,7 @@ class Settings:
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
     # Every surface
-    max_body_bytes: int = 2 * 1024 * 1024
+    max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded
     journal_limit: int = 50_000  # requests in /_sim/journal
     outbox_limit: int = 100_000  # messages in the outbox (offsets stay counted from the first ever sent)
@@ -73,3 +80,28 @@ class Settings:
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
+
+
+_FIELD = re.compile(r"^\s+(\w+):[^=]+=[^#]+?(?:\s+#\s*(.*))?$")
+_COMMENT = re.compile(r"^\s+#\s*(.*)$")
+
+
+def markdown_table() -> str:
+    """The settings as a Markdown table (group rows in bold), read from `Settings`' own source."""
+    defaults = Settings().to_json()
+    rows, pending, shared = ["| setting | default | what it does |", "|---|---|---|"], [], ""
+    for line in inspect.getsource(Settings).splitlines():
+        comment, field = _COMMENT.match(line), _FIELD.match(line)
+        if comment:
+            pending.append(comment.group(1))
+        elif field and field.group(1) in defaults:
+            name, own = field.groups()
+            if own and pending:
+                rows.append(f"| **{' '.join(pending)}** | | |")
+            elif pending:
+                shared = " ".join(pending)
+            text = own or shared
+            shared = shared if not own else ""
+            pending = []
+            rows.append(f"| `{name}` | `{json.dumps(defaults[name])}` | {text.replace('|', chr(92) + '|')} |")
+    return "\n".join(rows) + "\n"
