@@ -38,6 +38,7 @@ def test_the_settings_table_is_generated_from_the_settings():
 def test_no_citation_a_reader_cannot_open(path: Path):
     text = path.read_text()
     assert "§" not in text, f"{path.name}: cite the source itself (URL), not a section number of a fact sheet"
-    assert not re.search(r"(?<![\w.])shared/(reference|seeds|specs)", text), f"{path.name}: cites a file outside the repository"
+    # (the README may name the folder the suite reads the specs from; no file in it is a citation)
+    assert not re.search(r"shared/(reference|seeds|specs/\w)", text), f"{path.name}: cites a file outside the repository"
     for doc in set(re.findall(r"\bdocs/([\w.-]+\.md)", text)):
         assert (ROOT / "docs" / doc).is_file(), f"{path.name} cites docs/{doc}, which does not exist"
