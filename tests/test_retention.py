@@ -40,6 +40,7 @@ def test_the_journal_limit_applies_at_once_and_pages_by_seq(box):
     page = sim.get("/journal", params={"offset": 8, "limit": 2}).json()
     assert [e["seq"] for e in page["requests"]] == [9, 10] and page["has_more"] is True
     assert [e["seq"] for e in sim.get("/journal", params={"offset": 3}).json()["requests"]] == [8, 9, 10, 11, 12]
+    assert sim.get("/journal", params={"offset": "9" * 30}).json() == {"requests": [], "has_more": False}
     for bad in ({"limit": "0"}, {"limit": "10001"}, {"offset": "-1"}, {"offset": "x"}, {"limit": "\u0661"}):
         assert sim.get("/journal", params=bad).status_code == 400, bad
     assert sim.post("/settings", json={"journal_limit": 0}).status_code == 400

@@ -45,7 +45,7 @@ class Journal:
         that polls keeps the last seq it saw), at most `limit` of them; `path` matches a prefix, so
         `/omnisend/v3/contacts` finds gets too."""
         first = self._entries[0].seq if self._entries else 0
-        start = max(0, offset - first + 1)
+        start = min(max(0, offset - first + 1), len(self._entries))
         matching = (e for e in islice(self._entries, start, None)
                     if (vendor is None or e.vendor == vendor)
                     and (path is None or e.path.startswith(path))
