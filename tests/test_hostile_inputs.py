@@ -4,15 +4,21 @@ here and must get its vendor's own 4xx, in the vendor's error shape, leaving not
 The v3 body sweep (tests/test_v3_malformed.py) covers the generic body classes route by route;
 this sweep covers what is specific to one parser or one route: flow filters the contract leaves
 unchecked, the Klaviyo `filter` language, dated-API cursors, the clock, the OAuth token endpoint,
-the admin token, numbers too large for a float and emails the vendors refuse."""
+the admin token, numbers too large for a float and emails the vendors refuse. Two generated sweeps
+follow: odd values for every common query parameter on every GET route, and a wrong JSON type at
+every place of the standard flows and automations (the bodies with the deepest rules behind them)."""
 from __future__ import annotations
 
 import base64
+import copy
 import json
+import re
 
 import httpx
 import pytest
 
+from simulator.fixtures import FOLDER
+from simulator.klaviyo.fixtures import standard_flow
 from simulator.klaviyo.flows import flows_of
 from simulator.klaviyo.metrics import metrics_of
 from tests.conftest import START, CheckedSandbox
@@ -145,3 +151,80 @@ def test_valid_neighbours_of_the_hostile_inputs_are_accepted(box):
     assert box.client("sim").post("/clock", json={"to": "2999-12-31T00:00:00Z"}).status_code == 200
     assert box.client().post("/contacts", json=_contact("a" * 64 + "@example.com")).status_code == 200
     box.reset()
+
+
+# -- generated sweeps: odd query values on every GET, wrong types at every field of the rich bodies ---
+
+ODD_VALUES = ["-1", "9" * 30, "1e309", "\u0661", "\x00", "[", "9999-12-31T23:59:59-05:00", "x" * 3000]
+QUERY_NAMES = ["limit", "offset", "after", "before", "sort", "filter", "status", "email", "phone", "segmentID", "tag",
+               "page[size]", "page[cursor]", "fields[profile]", "include", "dateFrom", "createdAtFrom", "updatedAtTo",
+               "direction", "isEnabled", "contactID", "vendor", "recipient", "path", "brand", "scope", "company_id"]
+SURFACES = {"/omnisend/v3": "omnisend-v3", "/omnisend/api": "omnisend-api", "/omnisend/oauth2": "omnisend-oauth",
+            "/klaviyo/api": "klaviyo-api", "/klaviyo/client": "klaviyo-client", "/_sim": "sim"}
+
+
+@pytest.mark.parametrize("prefix", [p for p in SURFACES if p != "/klaviyo/client"])  # the client API has no GET
+def test_no_query_value_reaches_a_500(box, prefix):
+    box.reset()
+    client = box.client(SURFACES[prefix])
+    gets = sorted({re.sub(r"<[^>]+>", "x1", rule.rule[len(prefix):]) for rule in box.app.url_map.iter_rules()
+                   if rule.rule.startswith(prefix + "/") and "GET" in rule.methods})
+    assert gets, prefix
+    for path in gets:
+        for name in QUERY_NAMES:
+            for value in ODD_VALUES:
+                box.limiter.reset()  # the sweep is about parsing, not budgets
+                response = client.get(path, params={name: value})
+                assert response.status_code < 500, f"GET {prefix}{path}?{name}={value[:20]!r}: {response.text[:200]}"
+
+
+WRONG_TYPES = [None, [], {}, "x", 10 ** 30, True, [{}], {"type": None}]
+
+
+def _paths(value, where=()):
+    """Every place in a JSON value (dict keys and the first items of lists), the root first."""
+    yield where
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, where + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value[:2]):
+            yield from _paths(item, where + (index,))
+
+
+def _replaced(value, where: tuple, new):
+    if not where:
+        return new
+    copied = copy.deepcopy(value)
+    target = copied
+    for step in where[:-1]:
+        target = target[step]
+    target[where[-1]] = new
+    return copied
+
+
+RICH_BODIES = {  # the bodies with the deepest rules behind them: the standard flows and automations
+    **{f"klaviyo-flow-{name}": ("klaviyo-api", "/flows", name) for name in ("abandoned-cart", "browse-abandonment")},
+    **{f"omnisend-automation-{name}": ("omnisend-api", "/automations", name)
+       for name in ("cart-abandonment", "product-abandonment")},
+}
+
+
+@pytest.mark.parametrize("case", list(RICH_BODIES))
+def test_a_wrong_type_anywhere_in_a_rich_body_is_a_4xx(box, case):
+    surface, path, name = RICH_BODIES[case]
+    box.reset()
+    if surface == "klaviyo-api":
+        account = box.klaviyo_account(box.company_id())
+        for metric in ("Started Checkout", "Placed Order", "Viewed Product", "Added to Cart"):
+            metrics_of(account).named(metric, box.clock.now())
+        body = standard_flow(name, account)
+    else:
+        body = json.loads((FOLDER / "omnisend" / "automations" / f"{name}.json").read_text())
+    client = box.client(surface)
+    assert client.post(path, json=body).status_code == 201, "the unbroken body is accepted"
+    for where in _paths(body):
+        for wrong in WRONG_TYPES:
+            box.limiter.reset()
+            response = client.post(path, json=_replaced(body, where, wrong))
+            assert response.status_code < 500, f"{case} {where} = {wrong!r}: {response.text[:200]}"
