@@ -1,6 +1,6 @@
 """Retention (issue 12): what grows with traffic (journal, outbox, runs, events, accounts) keeps what
 its setting says, oldest or least recently used dropped first, so a long-running server stays bounded.
-Every limit is a setting that applies at once, including over `POST /_sim/settings`."""
+Every limit is a setting that takes effect at the next write it bounds, also over `POST /_sim/settings`."""
 from __future__ import annotations
 
 import datetime as _dt

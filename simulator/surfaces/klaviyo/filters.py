@@ -51,7 +51,7 @@ def _value(kind: str, text: str):
             return json.loads(text)  # ValueError past Python's 4,300-digit limit
         return parse_instant(text)
     except ValueError:
-        raise _invalid(f"Invalid value '{text}' in filter.") from None
+        raise _invalid(f"Invalid value '{text[:50]}' in filter.") from None
 
 
 class _Parser:
