@@ -64,6 +64,8 @@ def main() -> None:
             if not args.defaults:
                 client.post(f"{base}/_sim/settings", json=LOW).raise_for_status()
             warm_up = args.requests // 4
+            client.get(f"{base}/_sim/clock").raise_for_status()
+            started = rss_kib(process.pid)
             marks = {}
             for n in range(args.requests + warm_up):
                 request(client, base, n)
@@ -74,7 +76,7 @@ def main() -> None:
                     marks[done] = rss_kib(process.pid)
         floor = marks[0]
         print(f"simulator serve RSS over {args.requests} requests after a {warm_up}-request warm-up "
-              f"({'default' if args.defaults else 'lowered'} retention)")
+              f"({'default' if args.defaults else 'lowered'} retention); {started / 1024:.1f} MiB before any traffic")
         for done, kib in marks.items():
             print(f"  after {done:>6} requests  {kib / 1024:8.1f} MiB   ratio to floor {kib / floor:.3f}")
         quarter = list(marks.values())
