@@ -15,7 +15,21 @@ import re
 from dataclasses import dataclass
 
 
-RETENTION = ("journal_limit", "outbox_limit", "run_limit", "event_limit", "account_limit")
+CHOICES = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
+           "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft")}
+# The range of a number, by what its name counts. The highs keep every `now + setting` a datetime
+# (a clock may stand near its 3000-01-01 horizon) and every count a sane size.
+BOUNDS = {"_seconds": (0, 10 * 365 * 86_400), "_hours": (0, 10 * 365 * 24), "_days": (0, 10 * 365),
+          "_limit": (1, 10 ** 9), "_bytes": (1, 2 ** 30)}
+LEAST = {"v3_rate_window_seconds": 1}  # a zero-length window would divide by zero
+
+
+def bounds(name: str) -> tuple[float, float] | None:
+    """The (low, high) a numeric setting may take, or None when its name says nothing."""
+    for suffix, (low, high) in BOUNDS.items():
+        if name.endswith(suffix):
+            return LEAST.get(name, low), high
+    return None
 
 
 @dataclass
@@ -66,13 +80,13 @@ class Settings:
             current = getattr(self, name)
             if type(value) is not type(current) and not (isinstance(current, float) and type(value) is int):
                 problems.append(f"{name} must be {type(current).__name__}")
-        allowed = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
-                   "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft")}
-        for name, choices in allowed.items():
+        for name, choices in CHOICES.items():
             if name in changes and changes[name] not in choices:
                 problems.append(f"{name} must be one of {', '.join(choices)}")
-        problems += [f"{name} must be 1 or more" for name in RETENTION
-                     if type(changes.get(name)) is int and changes[name] < 1]
+        for name, value in changes.items():
+            limits = bounds(name) if name in fields and not isinstance(value, bool) else None
+            if limits and isinstance(value, (int, float)) and not limits[0] <= value <= limits[1]:
+                problems.append(f"{name} must be between {limits[0]} and {limits[1]}")
         if not problems:
             for name, value in changes.items():
                 setattr(self, name, value)
@@ -89,7 +103,7 @@ _COMMENT = re.compile(r"^\s+#\s*(.*)$")
 def markdown_table() -> str:
     """The settings as a Markdown table (group rows in bold), read from `Settings`' own source."""
     defaults = Settings().to_json()
-    rows, pending, shared = ["| setting | default | what it does |", "|---|---|---|"], [], ""
+    rows, pending, shared = ["| setting | default | allowed | what it does |", "|---|---|---|---|"], [], ""
     for line in inspect.getsource(Settings).splitlines():
         comment, field = _COMMENT.match(line), _FIELD.match(line)
         if comment:
@@ -97,11 +111,21 @@ def markdown_table() -> str:
         elif field and field.group(1) in defaults:
             name, own = field.groups()
             if own and pending:
-                rows.append(f"| **{' '.join(pending)}** | | |")
+                rows.append(f"| **{' '.join(pending)}** | | | |")
             elif pending:
                 shared = " ".join(pending)
             text = own or shared
             shared = shared if not own else ""
             pending = []
-            rows.append(f"| `{name}` | `{json.dumps(defaults[name])}` | {text.replace('|', chr(92) + '|')} |")
+            rows.append(f"| `{name}` | `{json.dumps(defaults[name])}` | {_allowed(name, defaults[name])} "
+                        f"| {text.replace('|', chr(92) + '|')} |")
     return "\n".join(rows) + "\n"
+
+
+def _allowed(name: str, default) -> str:
+    if name in CHOICES:
+        return ", ".join(f"`{c}`" for c in CHOICES[name])
+    limits = bounds(name)
+    if limits and not isinstance(default, bool):
+        return f"{limits[0]:,} to {limits[1]:,}"
+    return type(default).__name__

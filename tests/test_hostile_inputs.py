@@ -99,6 +99,13 @@ CASES = {
     "token-10-mb": (413, lambda b: _raw(b.client("omnisend-oauth"), "/token", b'{"code": "' + b"x" * 10_000_000 + b'"}')),
     "token-10-mb-form": (413, lambda b: b.client("omnisend-oauth").post("/token", content=b"code=" + b"x" * 10_000_000,
                                                                         headers={"Content-Type": "application/x-www-form-urlencoded"})),
+    # control-API numbers that would overflow a date once added to the clock, or divide by zero
+    **{f"setting-{name}-{value}": (400, lambda b, name=name, value=value: b.client("sim").post(
+        "/settings", json={name: value})) for name, value in (
+        ("oauth_token_seconds", 10 ** 20), ("klaviyo_event_processing_seconds", 10 ** 15), ("v3_rate_window_seconds", 0),
+        ("v3_batch_retention_days", 10 ** 9), ("max_body_bytes", -1), ("account_limit", 0), ("v3_batch_item_seconds", -0.5))},
+    "token-expires-in-1e20": (400, lambda b: b.client("sim").post("/tokens", json={
+        "vendor": "omnisend", "account": "a" * 24, "scopes": [], "expires_in": 10 ** 20})),
     # 8. numbers too large for a float
     "v3-custom-property-1e309": (400, lambda b: _raw(b.client(), "/contacts", json.dumps(
         {**_contact("ann@example.com"), "customProperties": {"n": "N"}}).encode().replace(b'"N"', b"1e309"))),
@@ -148,6 +155,8 @@ def test_valid_neighbours_of_the_hostile_inputs_are_accepted(box):
     for text in ('any(email,["a@x.com"])', 'equals(email,"a\\"b")', "and(" * 20 + 'equals(email,"a@x.com")' + ")" * 20):
         box.clock.advance(seconds=5)
         assert kl.get("/profiles", params={"filter": text}).status_code == 200, text
+    assert box.client("sim").post("/settings", json={"oauth_token_seconds": 10 * 365 * 86_400}).status_code == 200
+    assert box.client("sim").post("/settings", json={"oauth_token_seconds": 3600}).status_code == 200
     assert box.client("sim").post("/clock", json={"to": "2999-12-31T00:00:00Z"}).status_code == 200
     assert box.client().post("/contacts", json=_contact("a" * 64 + "@example.com")).status_code == 200
     box.reset()
