@@ -12,15 +12,14 @@ from simulator.settings import Settings, markdown_table
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKER = "<!-- generated from simulator/settings.py by markdown_table(); tests/test_docs.py keeps it in step -->\n"
-# Issue 9 rewrites these; they join the check when it lands.
-BEING_REWRITTEN = {"docs/scenarios.md", "fixtures/journeys.yaml"}
 
 
 def _documents() -> list[Path]:
     found = [ROOT / "README.md", *(ROOT / "docs").glob("*.md"), *(ROOT / "fixtures").rglob("*.md"),
              *(ROOT / "fixtures").glob("*.yaml"), *(ROOT / "simulator").rglob("*.py"),
-             *(ROOT / "contracts").rglob("*.json"), *(ROOT / "bench").glob("*.py")]
-    return sorted(p for p in found if str(p.relative_to(ROOT)) not in BEING_REWRITTEN)
+             *(ROOT / "contracts").rglob("*.json"), *(ROOT / "bench").glob("*.py"),
+             *(ROOT / "scenarios").rglob("*.py"), *(ROOT / "scenarios" / "bundled").glob("*.yaml")]
+    return sorted(found)
 
 
 def test_the_settings_table_is_generated_from_the_settings():
