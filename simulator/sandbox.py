@@ -173,9 +173,14 @@ class Sandbox:
         return [run.to_json() for run in self.engine.runs.runs(**filters)]
 
     def engage(self, message_id: str, type: str, url: str | None = None) -> dict:
-        """Record an open or a click on a sent message (what message splits read); the message."""
+        """Record an open or a click on a sent message (what message splits read); the message. On an
+        Omnisend message it is also the contact's `opened message` / `clicked message` event."""
         with self.lock:
-            return engage(self.messages, message_id, type, url, self.clock.now()).to_json()
+            message = engage(self.messages, message_id, type, url, self.clock.now())
+            if message.vendor == "omnisend" and not message.test:
+                self.omnisend_engine.triggers.engaged(self.omnisend_brand(message.account), message,
+                                                      message.engagement[-1])
+            return message.to_json()
 
     def reset(self) -> None:
         """Drop every account (each is made again, empty, on its next use); keys, settings and the

@@ -20,7 +20,7 @@ CHOICES = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("f
 # The range of a number, by what its name counts. The highs keep every `now + setting` a datetime
 # (a clock may stand near its 3000-01-01 horizon) and every count a sane size.
 BOUNDS = {"_seconds": (0, 10 * 365 * 86_400), "_hours": (0, 10 * 365 * 24), "_days": (0, 10 * 365),
-          "_limit": (1, 10 ** 9), "_bytes": (1, 2 ** 30)}
+          "_limit": (1, 10 ** 9), "_bytes": (1, 2 ** 30), "_hour_of_day": (0, 23)}
 LEAST = {"v3_rate_window_seconds": 1}  # a zero-length window would divide by zero
 
 
@@ -52,6 +52,7 @@ class Settings:
     api_rate_limit: int = 400  # the default bucket's requests per brand per sliding minute
     oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
     api_tags_delay_seconds: int = 1  # POST/DELETE /contacts/tags apply this long after the 202 (0: at once)
+    omnisend_birthday_hour_of_day: int = 0  # birthday automations start at this hour (brand timezone) on the day
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)

@@ -3,6 +3,8 @@ definitions with required fields (both are made in the Omnisend app).
 
     POST /_sim/omnisend/campaigns {"brand": "<24 hex>", "name": ..., ...}  -> 201 the campaign, as v3 shows it
     POST /_sim/omnisend/events    {"brand": "<24 hex>", "systemName": ..., "fields": [...]} -> 201 the event
+    POST /_sim/omnisend/back-in-stock-subscriptions {"brand", "email", "productID", "variantID"} -> 201
+        (Omnisend's on-site back-in-stock form, which has no public API)
 
 In-process: `Sandbox.add_omnisend_campaign(brand, **fields)` and `Sandbox.add_omnisend_event(...)`
 call the same functions."""
@@ -10,11 +12,13 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from simulator.control import blueprint, check
-from simulator.core.timefmt import parse_instant
+from simulator.control import blueprint, check, checked_body
+from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import Invalid, Problem
 from simulator.http import read_json
+from simulator.omnisend.back_in_stock import subscribe
 from simulator.omnisend.campaigns import FLAGS, CampaignInput, campaigns_of
+from simulator.omnisend.catalog import catalog_of
 from simulator.omnisend.custom_events import FIELD_TYPES, EventField, events_of
 
 _BRAND = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
@@ -97,5 +101,26 @@ def add_campaign():
 @blueprint.post("/omnisend/events")
 def add_event():
     response = jsonify(seed_event(g.sandbox, read_json(request, g.sandbox.settings.max_body_bytes)))
+    response.status_code = 201
+    return response
+
+
+BACK_IN_STOCK = {
+    "type": "object", "additionalProperties": False, "required": ["brand", "email", "productID", "variantID"],
+    "properties": {"brand": _BRAND, "email": {"type": "string", "minLength": 3},
+                   "productID": {"type": "string", "minLength": 1}, "variantID": {"type": "string", "minLength": 1}},
+}
+
+
+@blueprint.post("/omnisend/back-in-stock-subscriptions")
+def add_back_in_stock_subscription():
+    """Stands in for Omnisend's on-site back-in-stock form (no public API): 201 the subscription."""
+    data = checked_body(BACK_IN_STOCK)
+    brand = g.sandbox.omnisend_brand(data["brand"])
+    product = catalog_of(brand).product(data["productID"])
+    found = subscribe(brand, data["email"], product, data["variantID"], g.sandbox.clock.now())
+    response = jsonify({"brand": brand.id, "contactID": found.contact_id, "email": data["email"],
+                        "productID": found.product_id, "variantID": found.variant_id,
+                        "createdAt": iso(found.created_at)})
     response.status_code = 201
     return response

@@ -20,15 +20,16 @@ from simulator.engine import Engine
 from simulator.engine.durations import add, resolve_delay, zone
 from simulator.engine.omnisend_blocks import BlockWalker
 from simulator.engine.omnisend_contacts import audience_holds, recipient_of
+from simulator.engine.omnisend_triggers import Triggers, segment_ids
 from simulator.engine.omnisend_workflow import BrandRuns, Workflow, runs_of
 from simulator.engine.runs import Run
+from simulator.omnisend.automation_rules import BIRTHDAY, ENTERED_SEGMENT
 from simulator.omnisend.automations import automations_of
 from simulator.omnisend.brand import Brand, ContactEvent
 from simulator.omnisend.contacts import contacts_of
 from simulator.omnisend.segments import members
 
 VENDOR = "omnisend"
-SEGMENT_TRIGGER = "entered segment"
 
 
 def event_json(event: ContactEvent) -> dict:
@@ -40,6 +41,7 @@ class OmnisendRuntime:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.walker = BlockWalker(self)
+        self.triggers = Triggers(self)
 
     def attach(self, brand: Brand) -> Brand:
         """Make the engine hear the brand's events and lifecycle changes."""
@@ -65,6 +67,10 @@ class OmnisendRuntime:
             workflow = state.workflow(automation)
             if workflow.triggered_by(event):
                 self.triggered(brand, state, workflow, event)
+        self.triggers.recheck(brand, event.contact_id)
+
+    def contact_changed(self, brand: Brand, contact_id: str) -> None:
+        self.triggers.recheck(brand, contact_id)
 
     def triggered(self, brand: Brand, state: BrandRuns, workflow: Workflow, event: ContactEvent) -> None:
         contact = contacts_of(brand).find(contact_id=event.contact_id)
@@ -192,6 +198,9 @@ class OmnisendRuntime:
     def enabled(self, brand: Brand, automation, enroll_existing: bool = False) -> None:
         state = runs_of(brand)
         state.workflows[automation.id] = workflow = Workflow.of(automation)
+        self.triggers.watch(brand, workflow)
+        if workflow.condition.get("event") == BIRTHDAY:
+            self.triggers.schedule_birthdays(brand, workflow)
         if enroll_existing:
             self.enroll_existing(brand, workflow)
 
@@ -199,7 +208,7 @@ class OmnisendRuntime:
         """`keep`: runs inside finish, none enter (those waiting for inactivity never will);
         `exit`: every run ends now."""
         state = runs_of(brand)
-        state.workflows.pop(automation.id, None)
+        self.forget(brand, automation.id)
         for run in list(state.by_workflow.get(automation.id, {}).values()):
             if run.status == "pending":
                 self.refuse(brand, run, "the automation was disabled before the inactivity period passed")
@@ -208,15 +217,21 @@ class OmnisendRuntime:
 
     def deleted(self, brand: Brand, automation) -> None:
         state = runs_of(brand)
-        state.workflows.pop(automation.id, None)
+        self.forget(brand, automation.id)
         for run in list(state.by_workflow.get(automation.id, {}).values()):
             self.exit(brand, run, "the automation was deleted")
+
+    def forget(self, brand: Brand, automation_id: str) -> None:
+        """No new entries: drop the snapshot, its birthday scans and segments nothing else watches."""
+        runs_of(brand).workflows.pop(automation_id, None)
+        self.triggers.stop(brand, automation_id)
+        self.triggers.unwatch(brand)
 
     def enroll_existing(self, brand: Brand, workflow: Workflow) -> None:
         """Contacts whose latest matching trigger event is recent enough that the first delay has not
         ended yet enter now, timed from that event. A contact who has since met an exit condition
         stays out. For `entered segment`, every current member of the segment enters now."""
-        if workflow.condition.get("event") == SEGMENT_TRIGGER:
+        if workflow.condition.get("event") == ENTERED_SEGMENT:
             self.enroll_members(brand, workflow)
             return
         first = workflow.first_delay()
@@ -246,12 +261,11 @@ class OmnisendRuntime:
     def enroll_members(self, brand: Brand, workflow: Workflow) -> None:
         """`entered segment` + enrollExisting: the segment's members now, oldest contact first, each
         as if it had just entered (the automation model allows this on the first enable only)."""
-        wanted = [f.get("value") for g in workflow.condition.get("filterGroups") or [] for f in g.get("filters", [])
-                  if f.get("field") == "segment_id" and f.get("operator") == "eq"]
+        wanted = segment_ids(workflow)
         now, book = self.now(), contacts_of(brand)
         for segment_id in wanted:
             for contact in sorted((book.get(i) for i in members(brand, segment_id, now)), key=lambda c: c.seq):
-                event = ContactEvent(brand.ids.next("activity", "uuid"), contact.id, SEGMENT_TRIGGER, "omnisend",
+                event = ContactEvent(brand.ids.next("activity", "uuid"), contact.id, ENTERED_SEGMENT, "omnisend",
                                      {"segment_id": segment_id}, now)
                 self.enter(brand, self.new_run(brand, workflow, contact, event))
 

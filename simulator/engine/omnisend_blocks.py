@@ -176,6 +176,7 @@ class BlockWalker:
         changed = had != (kind == "addTag")
         if changed:
             contact.updated_at = now
+            brand.contact_changed(contact.id)
         verb = "added" if kind == "addTag" else "removed"
         run.step(block.get("id"), kind, now, "applied",
                  f"tag {value!r} {verb}" if changed else f"tag {value!r} was already {'there' if had else 'absent'}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from simulator.engine import filters
 from simulator.engine.runs import Run
+from simulator.omnisend.automation_rules import BIRTHDAY
 from simulator.omnisend.brand import Brand, ContactEvent
 
 
@@ -67,6 +68,8 @@ class Workflow:
         return condition.get("event") == event.name and _origin_matches(condition.get("origin"), event)
 
     def trigger_filters_hold(self, event: ContactEvent) -> bool:
+        if self.condition.get("event") == BIRTHDAY:  # its one filter is the offset, which times the daily scan
+            return True
         return event_filters_hold(self.condition.get("filterGroups"), event)
 
     def exit_met(self, event: ContactEvent) -> dict | None:
@@ -89,6 +92,8 @@ class BrandRuns:
     last_entry: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
     last_finish: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
     push: dict[str, str] = field(default_factory=dict)  # contact id -> push subscription status
+    segment_members: dict[str, set] = field(default_factory=dict)  # watched segment id -> contact ids inside
+    timers: dict[str, object] = field(default_factory=dict)  # birthday automation id -> its next daily scan (Job)
 
     def workflow(self, automation) -> Workflow:
         found = self.workflows.get(automation.id)

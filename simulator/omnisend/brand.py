@@ -71,6 +71,12 @@ class Brand:
             listener(self, event)
         return event
 
+    def contact_changed(self, contact_id: str) -> None:
+        """A contact's fields, statuses or tags changed: the engine re-checks the segments automations
+        trigger on (`entered segment`)."""
+        if self.runtime is not None:
+            self.runtime.contact_changed(self, contact_id)
+
     def now(self) -> _dt.datetime:
         """The sandbox's virtual now (a brand made outside a sandbox falls back to its creation time)."""
         return self.clock.now() if self.clock is not None else self.created_at

@@ -6,7 +6,8 @@ Rules (sources in docs/omnisend-v3.md):
 * a product has at least one variant and at most 10 images; variant ids are unique in a product;
 * replacing keeps only what the new body gives: a field left out is gone, and a missing `createdAt`
   becomes now;
-* category ids a product names and image/variant cross-references are kept as given, unchecked.
+* category ids a product names and image/variant cross-references are kept as given, unchecked;
+* a replace that brings a variant back in stock alerts its subscribers (`back_in_stock.restocked`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from simulator.errors import Invalid, Problem, repeated
+from simulator.omnisend.back_in_stock import restocked, stock_of
 from simulator.omnisend.brand import Brand
 from simulator.core.records import Records
 
@@ -112,7 +114,9 @@ class Catalog:
     def replace_product(self, product_id: str, data: ProductInput, now: _dt.datetime) -> Product:
         product = self.product(product_id)
         _check_product(data)
+        before = stock_of(product)
         self._fill(product, data, now)
+        restocked(self.brand, before, product)
         return product
 
     def delete_product(self, product_id: str) -> None:

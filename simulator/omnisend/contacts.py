@@ -176,8 +176,7 @@ class ContactBook:
         chosen |= set(members)
         return [c for c in self._contacts if c.id in chosen]
 
-    @staticmethod
-    def retag(contacts: list[Contact], tags: list[str], add: bool, now: _dt.datetime) -> None:
+    def retag(self, contacts: list[Contact], tags: list[str], add: bool, now: _dt.datetime) -> None:
         """Add `tags` to (or remove them from) each contact; only a contact that changes is touched."""
         for contact in contacts:
             before = list(contact.tags)
@@ -187,6 +186,7 @@ class ContactBook:
                 contact.tags = [t for t in contact.tags if t not in set(tags)]
             if contact.tags != before:
                 contact.updated_at = now
+                self.brand.contact_changed(contact.id)
 
     def page(self, after: str | None, limit: int, keep) -> tuple[list[Contact], str | None]:
         """Up to `limit` contacts created after the one named by cursor `after` that pass `keep`,
@@ -244,6 +244,7 @@ class ContactBook:
         if data.custom_properties is not None:
             contact.custom_properties = {**(contact.custom_properties or {}), **data.custom_properties}
         contact.updated_at = now
+        self.brand.contact_changed(contact.id)
 
     def _index(self, contact: Contact, ident: Identifier) -> None:
         if ident.type == "email":

@@ -1,0 +1,150 @@
+"""The Omnisend triggers the sandbox notices itself, end to end through HTTP: opens and clicks as
+`opened message` / `clicked message` events, `entered segment` for contacts who join later,
+`birthday` on the virtual clock and `product back in stock` after a v3 product update."""
+from __future__ import annotations
+
+import pytest
+
+from tests.engine_support import contact, create, email, event, group, on, rule, set_enabled, split, wait
+from tests.test_api_segments import contacts, contact_filter, events, event_filter, segment
+
+
+@pytest.fixture
+def sim(sb):
+    return sb.client("sim")
+
+
+def outbox(sb) -> list[tuple]:
+    return [(m["recipient"], m["subject"], m["sent_at"][:16]) for m in sb.outbox()]
+
+
+def entries(sb, status: str | None = None) -> list[tuple]:
+    return [(r["recipient"], r["workflow_name"], r["status"]) for r in sb.runs(**({"status": status} if status else {}))]
+
+
+def test_opens_and_clicks_are_contact_events_that_triggers_and_segment_splits_see(sb, api, v3, sim):
+    for who in ("ann", "bob"):
+        contact(v3, f"{who}@example.com")
+    openers = segment(api, "Openers", [{"conditions": [events(event_filter("opened message", origin="omnisend"))]}])
+    create(api, "Welcome", on("visited site"), [
+        email("first", "first"), wait("w1", 1, "d"),
+        split("opened", [{"type": "contact", "field": "segmentID", "operator": "eq", "value": openers["segmentID"]}],
+              [email("e-yes", "you opened")], [email("e-no", "you did not")])])
+    create(api, "Clicked sale", on("clicked message", origin="omnisend",
+                                   groups=[group(rule("url", "contains", "/sale"))]), [email("c1", "saw the sale")])
+    for who in ("ann", "bob"):
+        event(api, f"{who}@example.com", "visited site")
+    first = {m["recipient"]: m["id"] for m in sb.outbox()}
+    assert sim.post("/engagement", json={"message_id": first["ann@example.com"], "type": "open"}).status_code == 200
+    sb.clock.advance(hours=1)
+    clicked = sim.post("/engagement", json={"message_id": first["bob@example.com"], "type": "click",
+                                            "url": "https://shop.example/sale"})
+    assert clicked.status_code == 200
+    sb.engage(first["ann@example.com"], "click", url="https://shop.example/about")  # not the sale: no trigger
+    run, missed = [r for r in sb.runs() if r["workflow_name"] == "Clicked sale"]
+    assert missed["recipient"] == "ann@example.com" and missed["status"] == "not_entered"
+    assert run["recipient"] == "bob@example.com" and run["trigger_event"]["origin"] == "omnisend"
+    assert run["trigger_event"]["name"] == "clicked message"
+    assert run["trigger_event"]["properties"] == {
+        "messageID": first["bob@example.com"], "channel": "email", "automationID": sb.outbox()[0]["workflow_id"],
+        "blockID": sb.outbox()[0]["step_id"], "url": "https://shop.example/sale"}
+    sb.clock.advance(days=1)
+    assert outbox(sb)[2:] == [("bob@example.com", "saw the sale", "2026-11-02T11:00"),
+                              ("ann@example.com", "you opened", "2026-11-03T10:00"),
+                              ("bob@example.com", "you did not", "2026-11-03T10:00")]
+
+
+def test_entered_segment_fires_when_a_contact_joins_later_with_the_limiters(sb, api, v3):
+    contact(v3, "old@example.com", firstName="Vip")
+    vips = segment(api, "VIPs", [{"conditions": [events(event_filter("placed order", value=2))]},
+                                 {"conditions": [contacts(contact_filter("firstName", "anyOf", ["Vip"]))]}])
+    segment_trigger = on("entered segment", origin="omnisend", groups=[group(rule("segment_id", "eq", vips["segmentID"]))])
+    create(api, "Welcome VIP", segment_trigger, [email("e1", "welcome to VIP")],
+           settings={"frequencyLimiter": {"mode": "once"}})
+    assert sb.runs() == []  # a member before the enable did not enter (no enrollExisting)
+    contact(v3, "ann@example.com")
+    event(api, "ann@example.com", "placed order", {"totalPrice": 10.0})
+    assert sb.runs() == []
+    sb.clock.advance(hours=2)
+    event(api, "ann@example.com", "placed order", {"totalPrice": 10.0})  # the second order: she qualifies
+    bob = contact(v3, "bob@example.com", firstName="Vip")  # a profile change: he qualifies
+    assert outbox(sb) == [("ann@example.com", "welcome to VIP", "2026-11-02T12:00"),
+                          ("bob@example.com", "welcome to VIP", "2026-11-02T12:00")]
+    [first, _] = sb.runs()
+    assert first["trigger_event"]["name"] == "entered segment"
+    assert first["trigger_event"]["properties"] == {"segment_id": vips["segmentID"]}
+    event(api, "ann@example.com", "placed order", {"totalPrice": 10.0})  # still a member: no new entry
+    assert len(sb.runs()) == 2
+    assert v3.patch(f"/contacts/{bob}", json={"firstName": "Bob"}).status_code == 200  # bob leaves ...
+    assert v3.patch(f"/contacts/{bob}", json={"firstName": "Vip"}).status_code == 200  # ... and joins again
+    assert entries(sb)[2:] == [("bob@example.com", "Welcome VIP", "not_entered")]
+    assert sb.runs()[2]["reason"].startswith("frequency limiter (once)")
+
+
+def test_birthday_fires_on_the_day_at_the_set_hour_each_year_and_with_an_offset(sb, api, v3, sim):
+    contact(v3, "ann@example.com", birthdate="1990-11-04")
+    contact(v3, "bob@example.com", birthdate="1985-11-05")
+    contact(v3, "cid@example.com")
+    create(api, "Birthday", on("birthday"), [email("e1", "happy birthday")])
+    create(api, "Day before", on("birthday", groups=[group(rule("birthdate", "eq", "-24h"))]), [email("e1", "tomorrow")])
+    assert sim.post("/settings", json={"omnisend_birthday_hour_of_day": 8}).status_code == 200
+    sb.clock.advance(days=4)  # to 2026-11-06T10:00
+    assert outbox(sb) == [("ann@example.com", "tomorrow", "2026-11-03T00:00"),  # midnight: scans due keep it
+                          ("ann@example.com", "happy birthday", "2026-11-04T08:00"),
+                          ("bob@example.com", "tomorrow", "2026-11-04T08:00"),
+                          ("bob@example.com", "happy birthday", "2026-11-05T08:00")]
+    assert sb.runs()[0]["trigger_event"]["properties"] == {"birthdate": "1990-11-04"}
+    sb.clock.advance(days=365)
+    assert [m for m in outbox(sb)[4:] if m[1] == "happy birthday"] == [
+        ("ann@example.com", "happy birthday", "2027-11-04T08:00"), ("bob@example.com", "happy birthday", "2027-11-05T08:00")]
+
+
+def test_a_disabled_birthday_automation_scans_no_more(sb, api, v3):
+    contact(v3, "ann@example.com", birthdate="1990-11-04")
+    flow = create(api, "Birthday", on("birthday"), [email("e1", "happy birthday")])
+    set_enabled(api, flow["id"], False)
+    sb.clock.advance(days=3)
+    assert sb.outbox() == [] and sb.scheduler.pending() == 0
+
+
+def product(v3, status: str = "outOfStock", **variant) -> None:
+    body = {"productID": "p1", "title": "Blue shirt", "status": "inStock", "currency": "USD",
+            "productUrl": "https://shop.example/p1",
+            "variants": [{"variantID": "v1", "title": "S", "status": status, "price": 2500, **variant},
+                         {"variantID": "v2", "title": "M", "status": "inStock", "price": 2500}]}
+    if v3.get("/products/p1").status_code == 404:
+        assert v3.post("/products", json=body).status_code == 200
+    else:
+        del body["productID"]
+        response = v3.put("/products/p1", json={**body, "updatedAt": "2026-11-02T10:00:00Z"})
+        assert response.status_code == 200, response.text
+
+
+def test_back_in_stock_fires_for_subscribers_when_a_variant_returns(sb, api, v3, sim):
+    from tests.engine_support import brand_of
+    brand = brand_of(sb).id
+    product(v3)
+    contact(v3, "ann@example.com")
+    create(api, "Back in stock", on("product back in stock"), [email("e1", "[[event.productTitle]] is back")])
+    subscribed = sim.post("/omnisend/back-in-stock-subscriptions",
+                          json={"brand": brand, "email": "ann@example.com", "productID": "p1", "variantID": "v1"})
+    assert subscribed.status_code == 201, subscribed.text
+    assert subscribed.json()["variantID"] == "v1"
+    new = sim.post("/omnisend/back-in-stock-subscriptions",
+                   json={"brand": brand, "email": "new@example.com", "productID": "p1", "variantID": "v1"})
+    assert new.status_code == 201  # the form makes the contact
+    assert sim.post("/omnisend/back-in-stock-subscriptions", json={
+        "brand": brand, "email": "ann@example.com", "productID": "p1", "variantID": "nope"}).status_code == 404
+    assert sim.post("/omnisend/back-in-stock-subscriptions", json={
+        "brand": brand, "email": "ann@example.com", "productID": "nope", "variantID": "v1"}).status_code == 404
+    assert sim.post("/omnisend/back-in-stock-subscriptions", json={"brand": brand}).status_code == 400
+    product(v3, status="outOfStock", price=2000)  # still out: nothing
+    assert sb.runs() == []
+    product(v3, status="inStock")
+    assert [(r["recipient"], r["status"]) for r in sb.runs()] == [("ann@example.com", "completed"),
+                                                                  ("new@example.com", "completed")]
+    assert sb.runs()[0]["trigger_event"]["properties"]["variantID"] == "v1"
+    assert outbox(sb)[0][1] == "Blue shirt is back"  # new@ is nonSubscribed: skipped at the send block
+    product(v3, status="outOfStock")
+    product(v3, status="inStock")  # the subscriptions were used up
+    assert len(sb.runs()) == 2
