@@ -99,12 +99,17 @@ def test_birthday_fires_on_the_day_at_the_set_hour_each_year_and_with_an_offset(
         ("ann@example.com", "happy birthday", "2027-11-04T08:00"), ("bob@example.com", "happy birthday", "2027-11-05T08:00")]
 
 
-def test_a_disabled_birthday_automation_scans_no_more(sb, api, v3):
+def test_a_disabled_birthday_automation_scans_no_more_and_a_re_enabled_one_once(sb, api, v3):
     contact(v3, "ann@example.com", birthdate="1990-11-04")
     flow = create(api, "Birthday", on("birthday"), [email("e1", "happy birthday")])
     set_enabled(api, flow["id"], False)
     sb.clock.advance(days=3)
-    assert sb.outbox() == [] and sb.scheduler.pending() == 0
+    assert sb.outbox() == []
+    set_enabled(api, flow["id"], True)
+    set_enabled(api, flow["id"], False)
+    set_enabled(api, flow["id"], True)
+    sb.clock.advance(days=365)
+    assert outbox(sb) == [("ann@example.com", "happy birthday", "2027-11-04T00:00")]
 
 
 def product(v3, status: str = "outOfStock", **variant) -> None:

@@ -222,9 +222,9 @@ class OmnisendRuntime:
             self.exit(brand, run, "the automation was deleted")
 
     def forget(self, brand: Brand, automation_id: str) -> None:
-        """No new entries: drop the snapshot, its birthday scans and segments nothing else watches."""
+        """No new entries: drop the snapshot (its birthday scans then do nothing) and the segments
+        nothing else watches."""
         runs_of(brand).workflows.pop(automation_id, None)
-        self.triggers.stop(brand, automation_id)
         self.triggers.unwatch(brand)
 
     def enroll_existing(self, brand: Brand, workflow: Workflow) -> None:

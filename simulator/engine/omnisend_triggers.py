@@ -109,8 +109,8 @@ class Triggers:
     def recheck(self, brand: Brand, contact_id: str) -> None:
         """Record `entered segment` for each watched segment the contact has just joined."""
         watched = runs_of(brand).segment_members
-        contact = contacts_of(brand).find(contact_id=contact_id)
-        if not watched or contact is None:
+        contact = contacts_of(brand).find(contact_id=contact_id) if watched else None
+        if contact is None:
             return
         now = self.runtime.now()
         for segment_id, inside in list(watched.items()):
@@ -137,11 +137,11 @@ class Triggers:
 
     def schedule_birthdays(self, brand: Brand, workflow: Workflow, last_day: _dt.date | None = None) -> None:
         due, day = self.next_birthday_scan(brand, workflow, last_day)
-        runs_of(brand).timers[workflow.id] = self.engine.scheduler.at(
-            due, lambda: self.birthdays(brand, workflow, day), label=f"birthdays {workflow.id}")
+        self.engine.scheduler.at(due, lambda: self.birthdays(brand, workflow, day), label=f"birthdays {workflow.id}")
 
     def birthdays(self, brand: Brand, workflow: Workflow, day: _dt.date) -> None:
-        """The daily scan: a run for each contact whose birthday is `day`, then the next day's scan."""
+        """The daily scan: a run for each contact whose birthday is `day`, then the next day's scan. A scan
+        of a workflow since disabled (or enabled again, as a new snapshot with its own scans) does nothing."""
         if runs_of(brand).workflows.get(workflow.id) is not workflow:
             return
         for contact in contacts_of(brand).all():
@@ -149,11 +149,6 @@ class Triggers:
             if is_birthday(birthdate, day):
                 self.fire(brand, contact.id, BIRTHDAY, {"birthdate": birthdate}, [workflow])
         self.schedule_birthdays(brand, workflow, day)
-
-    def stop(self, brand: Brand, workflow_id: str) -> None:
-        job = runs_of(brand).timers.pop(workflow_id, None)
-        if job is not None:
-            job.cancel()
 
     # -- product back in stock -------------------------------------------------------------------
 

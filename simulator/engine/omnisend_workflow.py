@@ -93,7 +93,6 @@ class BrandRuns:
     last_finish: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
     push: dict[str, str] = field(default_factory=dict)  # contact id -> push subscription status
     segment_members: dict[str, set] = field(default_factory=dict)  # watched segment id -> contact ids inside
-    timers: dict[str, object] = field(default_factory=dict)  # birthday automation id -> its next daily scan (Job)
 
     def workflow(self, automation) -> Workflow:
         found = self.workflows.get(automation.id)
