@@ -24,6 +24,8 @@ class Message:
     sent_at: str
     engagement: list[dict] = field(default_factory=list)  # opens and clicks recorded on it
     test: bool = False  # a test send (e.g. an automation block's test email), not a real delivery
+    html: str | None = None  # an email's rendered body (engine/email_render.py); None for SMS, push, tests
+    text: str | None = None  # its plain-text part
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -14,10 +14,12 @@ from simulator.engine import filters, messages
 from simulator.engine.choice import takes_first
 from simulator.engine.durations import resolve_delay
 from simulator.engine.omnisend_contacts import contact_holds, personalization, reach
+from simulator.engine.omnisend_email import email_body
 from simulator.engine.omnisend_workflow import runs_of
 from simulator.engine.runs import Run
 from simulator.engine.templating import render
 from simulator.engine.webhooks import traced
+from simulator.omnisend.automations import automations_of
 from simulator.omnisend.brand import Brand
 from simulator.omnisend.contacts import Contact, contacts_of
 
@@ -146,10 +148,16 @@ class BlockWalker:
             run.step(block.get("id"), kind, now, "cancelled", f"{why}; isSkipAllowed is false")
             self.runtime.finish(brand, run, "cancelled", why)
             return False
-        subject = render(config.get("subject"), personalization(contact), run.trigger_event.get("properties") or {})
+        properties = run.trigger_event.get("properties") or {}
+        subject = render(config.get("subject"), personalization(contact), properties)
+        html = text = None
+        if channel == "email":
+            automation = automations_of(brand).find(run.workflow_id)
+            html, text = email_body(subject or "", properties, automation.utm_tags(block) if automation else {})
         message = messages.send(self.engine.outbox, brand.ids, vendor="omnisend", account=brand.id, channel=channel,
                                 recipient=recipient, workflow_id=run.workflow_id, workflow_name=run.workflow_name,
-                                step_id=block.get("id") or "", subject=subject if channel == "email" else None, now=now)
+                                step_id=block.get("id") or "", subject=subject if channel == "email" else None, now=now,
+                                html=html, text=text)
         run.sent[block.get("id")] = message.id
         run.step(block.get("id"), kind, now, "sent", why, message_id=message.id)
         return True
