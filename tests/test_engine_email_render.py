@@ -57,3 +57,12 @@ def test_tag_link_replaces_utm_keeps_the_rest_and_leaves_other_schemes():
         "https://a.example/x?k=1&utm_source=s&utm_medium=m&utm_campaign=c+d#top"
     assert tag_link("mailto:help@a.example", utm) == "mailto:help@a.example"
     assert tag_link(None, utm) is None
+
+
+def test_a_v3_cart_renders_its_lines_in_the_cart_currency(sb, api, v3):
+    from tests.engine_support import cart_line
+    contact(v3, "ann@example.com")
+    create(api, "Cart", on("added product to cart", origin="api"), [email("mail", "Your cart")])
+    cart_line(v3, "c1", "ann@example.com", "a", price=1250)
+    [mail] = sb.outbox()
+    assert "1 x Item a 12.50 USD" in mail["text"] and "<td>Item a</td><td>1</td><td>12.50 USD</td>" in mail["html"]
