@@ -53,6 +53,8 @@ class Settings:
     oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
     api_tags_delay_seconds: int = 1  # POST/DELETE /contacts/tags apply this long after the 202 (0: at once)
     omnisend_birthday_hour_of_day: int = 0  # birthday automations start at this hour (brand timezone) on the day
+    # re-check every member of the segments `entered segment` automations watch this often (0: only on changes)
+    omnisend_segment_sweep_hours: int = 1
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)

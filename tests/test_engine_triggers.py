@@ -153,3 +153,22 @@ def test_back_in_stock_fires_for_subscribers_when_a_variant_returns(sb, api, v3,
     product(v3, status="outOfStock")
     product(v3, status="inStock")  # the subscriptions were used up
     assert len(sb.runs()) == 2
+
+
+def test_entered_segment_sweeps_catch_joins_that_time_alone_makes(sb, api, v3, sim):
+    lapsed = segment(api, "Lapsed", [{"conditions": [events(event_filter("placed order")), events(event_filter(
+        "placed order", operator="hasNot", period={"operator": "inTheLast", "unit": "days", "value": 1}))]}])
+    create(api, "Win back", on("entered segment", origin="omnisend",
+                               groups=[group(rule("segment_id", "eq", lapsed["segmentID"]))]), [email("e1", "miss you")])
+    contact(v3, "ann@example.com")
+    event(api, "ann@example.com", "placed order", {"totalPrice": 10.0})
+    sb.clock.advance(hours=23)
+    assert sb.outbox() == []
+    sb.clock.advance(hours=3)
+    assert outbox(sb) == [("ann@example.com", "miss you", "2026-11-03T11:00")]  # the first hourly sweep after a day
+    assert sim.post("/settings", json={"omnisend_segment_sweep_hours": 0}).status_code == 200
+    event(api, "ann@example.com", "placed order", {"totalPrice": 10.0})  # she leaves ...
+    sb.clock.advance(days=3)  # ... and time alone would bring her back, but nothing sweeps
+    assert len(sb.outbox()) == 1
+    event(api, "ann@example.com", "viewed page")  # her next change notices it
+    assert outbox(sb)[1:] == [("ann@example.com", "miss you", "2026-11-06T12:00")]

@@ -4,8 +4,9 @@
   `opened message` / `clicked message` event (origin `omnisend`), which triggers, exit conditions and
   segments (and so split and audience `segmentID` filters) read like any other event;
 * `entered segment`: the segments enabled automations trigger on are watched; whenever a contact or
-  its events change, its membership of each is re-checked, and a move from outside to inside records
-  an `entered segment` event (`{"segment_id"}`, origin `omnisend`) that triggers them;
+  its events change, and on a periodic sweep of all contacts (for joins time alone makes), membership
+  of each is re-checked, and a move from outside to inside records an `entered segment` event
+  (`{"segment_id"}`, origin `omnisend`) that triggers them;
 * `birthday`: one job per enabled birthday automation runs each day at the brand's local
   `omnisend_birthday_hour_of_day` (shifted by the trigger's `birthdate` offset) and starts a run for
   every contact whose birthday it is that day;
@@ -97,6 +98,7 @@ class Triggers:
         for segment_id in segment_ids(workflow):
             if segment_id not in watched:
                 watched[segment_id] = set(members(brand, segment_id, self.runtime.now()))
+        self.schedule_sweep(brand)
 
     def unwatch(self, brand: Brand) -> None:
         """Forget the segments no enabled automation triggers on any more."""
@@ -107,18 +109,46 @@ class Triggers:
                 del state.segment_members[segment_id]
 
     def recheck(self, brand: Brand, contact_id: str) -> None:
-        """Record `entered segment` for each watched segment the contact has just joined."""
+        """The contact or its events changed: `entered segment` for each watched segment it has just joined."""
         watched = runs_of(brand).segment_members
         contact = contacts_of(brand).find(contact_id=contact_id) if watched else None
         if contact is None:
             return
         now = self.runtime.now()
-        for segment_id, inside in list(watched.items()):
-            if not contact_in_segment(brand, segment_id, contact, now):
-                inside.discard(contact_id)
-            elif contact_id not in inside:
-                inside.add(contact_id)
-                brand.record_event(contact_id, ENTERED_SEGMENT, OMNISEND_ORIGIN, {"segment_id": segment_id}, now)
+        for segment_id in list(watched):
+            self.moved(brand, segment_id, contact_id, contact_in_segment(brand, segment_id, contact, now), now)
+
+    def moved(self, brand: Brand, segment_id: str, contact_id: str, inside: bool, now: _dt.datetime) -> None:
+        """Note where the contact now is; a move from outside to inside records `entered segment`."""
+        members_then = runs_of(brand).segment_members.get(segment_id)
+        if members_then is None:
+            return
+        if not inside:
+            members_then.discard(contact_id)
+        elif contact_id not in members_then:
+            members_then.add(contact_id)
+            brand.record_event(contact_id, ENTERED_SEGMENT, OMNISEND_ORIGIN, {"segment_id": segment_id}, now)
+
+    def schedule_sweep(self, brand: Brand) -> None:
+        """While segments are watched, every `omnisend_segment_sweep_hours` (0: never) re-check all of
+        their members, for joins that time alone makes (`inTheLast` periods)."""
+        state = runs_of(brand)
+        hours = (brand.settings or Settings()).omnisend_segment_sweep_hours
+        if not state.segment_members or not hours or state.segment_sweep_at is not None:
+            return
+        state.segment_sweep_at = due = self.runtime.now() + _dt.timedelta(hours=hours)
+        self.engine.scheduler.at(due, lambda: self.sweep(brand, due), label=f"segment sweep {brand.id}")
+
+    def sweep(self, brand: Brand, due: _dt.datetime) -> None:
+        state, now, book = runs_of(brand), self.runtime.now(), contacts_of(brand)
+        if state.segment_sweep_at != due:
+            return
+        state.segment_sweep_at = None
+        for segment_id, members_then in list(state.segment_members.items()):
+            inside = members(brand, segment_id, now)
+            for contact_id in sorted(members_then | inside, key=lambda i: book.get(i).seq):
+                self.moved(brand, segment_id, contact_id, contact_id in inside, now)
+        self.schedule_sweep(brand)
 
     # -- birthday --------------------------------------------------------------------------------
 

@@ -93,6 +93,7 @@ class BrandRuns:
     last_finish: dict[tuple[str, str], _dt.datetime] = field(default_factory=dict)
     push: dict[str, str] = field(default_factory=dict)  # contact id -> push subscription status
     segment_members: dict[str, set] = field(default_factory=dict)  # watched segment id -> contact ids inside
+    segment_sweep_at: _dt.datetime | None = None  # when the next sweep of the watched segments is due
 
     def workflow(self, automation) -> Workflow:
         found = self.workflows.get(automation.id)
