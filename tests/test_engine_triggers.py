@@ -143,6 +143,9 @@ def test_back_in_stock_fires_for_subscribers_when_a_variant_returns(sb, api, v3,
     assert sim.post("/omnisend/back-in-stock-subscriptions", json={
         "brand": brand, "email": "ann@example.com", "productID": "nope", "variantID": "v1"}).status_code == 404
     assert sim.post("/omnisend/back-in-stock-subscriptions", json={"brand": brand}).status_code == 400
+    bad_email = sim.post("/omnisend/back-in-stock-subscriptions", json={
+        "brand": brand, "email": "not an email", "productID": "p1", "variantID": "v1"})
+    assert bad_email.status_code == 400 and bad_email.json()["error"] == "email: an email address"
     product(v3, status="outOfStock", price=2000)  # still out: nothing
     assert sb.runs() == []
     product(v3, status="inStock")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from simulator.control import blueprint, check, checked_body
+from simulator.core.emails import EMAIL
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import Invalid, Problem
 from simulator.http import read_json
@@ -116,6 +117,8 @@ BACK_IN_STOCK = {
 def add_back_in_stock_subscription():
     """Stands in for Omnisend's on-site back-in-stock form (no public API): 201 the subscription."""
     data = checked_body(BACK_IN_STOCK)
+    if not EMAIL.match(data["email"]):
+        raise Invalid([Problem("email", "format", detail="an email address")])
     brand = g.sandbox.omnisend_brand(data["brand"])
     product = catalog_of(brand).product(data["productID"])
     found = subscribe(brand, data["email"], product, data["variantID"], g.sandbox.clock.now())
