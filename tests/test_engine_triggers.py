@@ -175,3 +175,22 @@ def test_entered_segment_sweeps_catch_joins_that_time_alone_makes(sb, api, v3, s
     assert len(sb.outbox()) == 1
     event(api, "ann@example.com", "viewed page")  # her next change notices it
     assert outbox(sb)[1:] == [("ann@example.com", "miss you", "2026-11-06T12:00")]
+
+
+def test_a_click_meets_an_exit_condition_and_a_test_send_makes_no_event(sb, api, v3):
+    contact(v3, "ann@example.com")
+    flow = create(api, "Reminder", on("visited site"), [email("first", "first"), wait("w1", 2, "d"), email("second", "second")],
+                  exitConditions=[{"event": "clicked message", "origin": "omnisend"}])
+    event(api, "ann@example.com", "visited site")
+    test = api.post(f"/automations/{flow['id']}/blocks/{flow['ids']['first']}/test-email",
+                    json={"recipients": ["ann@example.com"]})
+    assert test.status_code == 204
+    [first, test_message] = sb.outbox()
+    assert test_message["test"] is True
+    sb.engage(test_message["id"], "click", url="https://shop.example/")  # a test send is nobody's engagement
+    assert sb.runs()[0]["status"] == "active"
+    sb.engage(first["id"], "click", url="https://shop.example/")
+    [run] = sb.runs()
+    assert run["status"] == "exited" and "clicked message (omnisend)" in run["reason"]
+    sb.clock.advance(days=3)
+    assert [m["subject"] for m in sb.outbox() if not m["test"]] == ["first"]
