@@ -18,6 +18,7 @@ from flask import Flask, Response, g, request
 from werkzeug.http import http_date
 from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
 
+from simulator.control import faults
 from simulator.core.timefmt import iso
 from simulator.errors import DomainError, NotFound, TooLarge
 
@@ -66,6 +67,7 @@ def create_app(sandbox, surfaces) -> Flask:
             sandbox.clock.catch_up()
         if g.surface is not None:
             g.account = g.surface.admit(sandbox, request)
+            return faults.intercept(sandbox, request, g.surface, g.account)
 
     @app.after_request
     def finish(response: Response):
@@ -77,7 +79,7 @@ def create_app(sandbox, surfaces) -> Flask:
                 sandbox.journal.record(time=iso(sandbox.clock.now()), vendor=surface.vendor,
                                        method=request.method, path=request.path,
                                        query=request.query_string.decode("latin-1"),
-                                       status=response.status_code, account=g.account)
+                                       status=response.status_code, account=g.account, fault=g.get("fault"))
         return response
 
     @app.errorhandler(Exception)
@@ -112,4 +114,5 @@ class LockedApp:
 
     def __call__(self, environ, start_response):
         with self.lock:
-            return list(self.app.wsgi_app(environ, start_response))
+            body = list(self.app.wsgi_app(environ, start_response))
+        return faults.deliver(environ, body)  # a fault's latency or lost connection, outside the lock

@@ -7,10 +7,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
+import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.app import IN_PROCESS, LockedApp, create_app
+from simulator.control.faults import Faults
 from simulator.core.clock import Clock
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
@@ -36,6 +39,12 @@ IN_PROCESS_HOST = "http://sandbox.local"
 KLAVIYO_REVISION = "2026-10-15"  # what the current official SDK (klaviyo-api 25.x) sends
 
 
+def _setting(settings: Settings, name: str):
+    """A setting read when it is needed (the journal's and outbox's bounds), as data: a snapshot
+    saves `partial(_setting, settings, name)` where it could not save a lambda."""
+    return getattr(settings, name)
+
+
 class Sandbox:
     def __init__(self, seed: int = 0, start: str | _dt.datetime | None = None, clock: str = "frozen",
                  keys: str | Path | Keyring | None = None, settings: Settings | None = None,
@@ -48,13 +57,15 @@ class Sandbox:
         self.settings = settings or Settings()
         self.admin_token = admin_token
         self.control_hosts = tuple(name.lower() for name in control_hosts)  # Host names /_sim answers besides loopback
-        self.journal = Journal(lambda: self.settings.journal_limit)
-        self.messages = Outbox(lambda: self.settings.outbox_limit)
+        self.started = time.monotonic()  # for /_sim/health's uptime
+        self.faults = Faults()  # /_sim/faults: the vendor failing on purpose
+        self.journal = Journal(partial(_setting, self.settings, "journal_limit"))
+        self.messages = Outbox(partial(_setting, self.settings, "outbox_limit"))
         self.limiter = RateLimiter()
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self.engine = Engine(seed, self.clock, self.scheduler, self.messages,
-                             RunLog(lambda: self.settings.run_limit), WebhookPoster(self.lock))
+                             RunLog(partial(_setting, self.settings, "run_limit")), WebhookPoster(self.lock))
         self.omnisend_engine = OmnisendRuntime(self.engine)  # hears every Omnisend brand's events
         self.klaviyo_engine = KlaviyoRuntime(self.engine, self.settings)  # and every Klaviyo account's
         self._brands: dict[str, Brand] = {}
