@@ -59,6 +59,7 @@ class Sandbox:
         self.control_hosts = tuple(name.lower() for name in control_hosts)  # Host names /_sim answers besides loopback
         self.started = time.monotonic()  # for /_sim/health's uptime
         self.faults = Faults()  # /_sim/faults: the vendor failing on purpose
+        self.snapshots: dict[str, dict] = {}  # /_sim/snapshots: saved states by name (control/snapshots.py)
         self.journal = Journal(partial(_setting, self.settings, "journal_limit"))
         self.messages = Outbox(partial(_setting, self.settings, "outbox_limit"))
         self.limiter = RateLimiter()

@@ -109,8 +109,18 @@ def _clock_json():
 
 @blueprint.post("/reset")
 def reset():
+    """Empty every account; with `{"clock": "<ISO-8601>"}` also restart the clock there, even backwards."""
+    data = checked_body(RESET_SCHEMA) if request.get_data(cache=True) else {}
+    if "clock" in data:
+        try:
+            _sandbox().clock.restart_at(data["clock"])
+        except ValueError:
+            raise Invalid([Problem("clock", "invalid", detail="an ISO-8601 instant")]) from None
     _sandbox().reset()
     return jsonify({"reset": True, **_clock_json()})
+
+
+RESET_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"clock": {"type": "string"}}}
 
 
 @blueprint.get("/clock")
@@ -199,4 +209,4 @@ def change_settings():
 
 
 # Seeding what vendor APIs cannot create lives in one module per vendor, on the same blueprint.
-from simulator.control import access, faults, health, omnisend, runs  # noqa: E402,F401
+from simulator.control import access, faults, health, omnisend, runs, snapshots  # noqa: E402,F401

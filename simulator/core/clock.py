@@ -108,6 +108,24 @@ class Clock:
             with self.lock:
                 self.scheduler.run_until(self.now())
 
+    def restart_at(self, target: str | _dt.datetime) -> None:
+        """Set the time, even backwards, with nothing scheduled (a reset to a given moment)."""
+        target = parse_instant(target)
+        with self.lock:
+            if self.scheduler is not None:
+                self.scheduler.restart(target)
+            self._move_to(target)
+
+    def __getstate__(self) -> dict:
+        """What a snapshot keeps (core/graph.py): the time itself, not its distance from this
+        machine's wall clock, which a restore elsewhere or later recomputes."""
+        return {"mode": self._mode, "now": self.now(), "pinned": self._pinned, "lock": self.lock,
+                "scheduler": self.scheduler}
+
+    def __setstate__(self, state: dict) -> None:
+        self.lock, self._mode, self._pinned, self.scheduler = state["lock"], state["mode"], state["pinned"], state["scheduler"]
+        self._move_to(state["now"])
+
     def pin(self, at: _dt.datetime | None) -> None:
         """Hold `now()` at a job's due time while the job runs (used by the scheduler)."""
         self._pinned = at

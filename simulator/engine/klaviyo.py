@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from functools import partial
 
 from simulator.core.timefmt import iso
 from simulator.engine import Engine
@@ -190,7 +191,7 @@ class KlaviyoRuntime:
                 return None
             due = self.delay_end(account, profile, data, now)
             run.step(action.id, kind, now, "waited", f"until {iso(due)}")
-            run.job = self.engine.scheduler.at(due, lambda: self.resume(account, run, links["next"]),
+            run.job = self.engine.scheduler.at(due, partial(self.resume, account, run, links["next"]),
                                                label=f"klaviyo run {run.id}")
             return False
         if kind == "conditional-split":

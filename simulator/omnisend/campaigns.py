@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from functools import partial
 from dataclasses import dataclass, field
 
 from simulator.core.outbox import Message, Outbox
@@ -235,7 +236,11 @@ class CampaignSearch:
 
 def send_on_clock(book: CampaignBook, campaign: Campaign, scheduler: Scheduler, outbox: Outbox,
                   delay: _dt.timedelta) -> None:
-    scheduler.after(delay, lambda: book.send(campaign, outbox, scheduler.clock.now()), f"campaign {campaign.id} send")
+    scheduler.after(delay, partial(_send_now, book, campaign, outbox, scheduler.clock), f"campaign {campaign.id} send")
+
+
+def _send_now(book: CampaignBook, campaign: Campaign, outbox: Outbox, clock) -> None:
+    book.send(campaign, outbox, clock.now())
 
 
 def campaigns_of(brand: Brand) -> CampaignBook:
