@@ -53,17 +53,13 @@ class LiveServer:
                  connection_limit: int = CONNECTION_LIMIT):
         self.sandbox = sandbox
         self._map: dict = {}  # waitress's socket map: the listening socket and every open connection
-        self._server = create_server(self._serve, map=self._map, host=host, port=port, threads=threads,
+        self._server = create_server(sandbox.wsgi, map=self._map, host=host, port=port, threads=threads,
                                      connection_limit=connection_limit, ident="flow-sandbox",
                                      clear_untrusted_proxy_headers=True)
         self._server.channel_class = _Channel
         self.host = host
         self.port = int(self._server.effective_port)  # waitress reports it as a string
         self._thread: threading.Thread | None = None
-
-    def _serve(self, environ, start_response):
-        """Each request goes to the sandbox held now: a test fixture may swap in a fresh one."""
-        return self.sandbox.wsgi(environ, start_response)
 
     @property
     def url(self) -> str:
