@@ -75,6 +75,14 @@ class RateLimiter:
         remaining, reset = looks[index]
         return Decision(allowed, windows[index].limit, max(0, remaining), reset)
 
+    def budgets(self, now: _dt.datetime) -> list[dict]:
+        """Every (key, window) spent from so far, with what is left of it now: for the console."""
+        t = _seconds(now)
+        seen = sorted({*self._fixed, *self._sliding}, key=repr)
+        return [{"key": list(key), "limit": w.limit, "period_seconds": w.period_seconds, "kind": w.kind,
+                 "remaining": max(0, remaining), "reset_seconds": reset}
+                for key, w in seen for remaining, reset in [self._look(key, w, t)]]
+
     def peek(self, key: tuple, window: Window, now: _dt.datetime) -> tuple[int, int]:
         """(remaining, reset seconds) of one window of `key`, spending nothing: for headers that
         describe a window other than the tightest."""

@@ -50,6 +50,10 @@ class Scheduler:
     def pending(self) -> int:
         return sum(1 for job in self._queue if not job.cancelled)
 
+    def upcoming(self, until: _dt.datetime | None = None) -> list[Job]:
+        """The jobs waiting (due at or before `until`, if given), in the order they will run."""
+        return sorted(job for job in self._queue if not job.cancelled and (until is None or job.due <= until))
+
     def clear(self) -> None:
         self._queue.clear()
 
