@@ -81,6 +81,8 @@ class ArmSetup:
         shopper; each flow's purpose by name."""
         if self.scenario.settings:
             self.driver.configure(self.scenario.settings)
+        if self.scenario.faults:
+            self.driver.add_faults(self.scenario.faults)
         clock = [self.start - SETUP_LEAD]
 
         def wait(seconds: float) -> None:
