@@ -126,7 +126,7 @@ def test_a_lost_connection(sim, klaviyo, connection, error):
     assert klaviyo.get("/api/lists").json()["data"] == []  # the lost request never reached the vendor
     assert klaviyo.post("/api/lists", json=new_list).status_code == 201  # the next call goes through
     faulted = sim.get("/journal").json()["requests"][0]
-    assert faulted["fault"] == "fault-1" and faulted["path"] == "/klaviyo/api/lists"
+    assert faulted["fault"] == "fault-1" and faulted["path"] == "/klaviyo/api/lists" and faulted["status"] == 0
 
 
 def test_a_window_of_virtual_time_and_a_seeded_probability(sim, klaviyo, server):

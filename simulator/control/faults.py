@@ -185,7 +185,7 @@ def intercept(sandbox, req, surface, account: str | None) -> Response | None:
         return surface.render_error(sandbox, ServerFault(spec["status"]))
     if "connection" in spec:  # the request never reaches the vendor: nothing is done, nothing answered
         req.environ[FAULT] = (spec["connection"], spec.get("timeout_seconds", 30))
-        return Response(status=503)
+        return Response(status=0)  # never sent: the journal's status 0 says no answer went out
     req.environ[FAULT] = _delay(rule, sandbox.seed)
     return None
 
