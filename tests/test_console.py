@@ -74,6 +74,13 @@ def test_schedule_and_budgets(sb, sim):
     assert v3 and v3[0]["limit"] == 400 and v3[0]["remaining"] == 400  # the window has rolled over since
 
 
+def test_the_runs_page_counts_each_workflows_entries_and_outcomes(sim):
+    table = sim.get("/console/runs").text.split('id="workflows"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td><strong>([^<]+)</strong>.*?</td>((?:<td>\d+</td>\s*)+)</tr>", table, re.S)
+    counts = {name: [int(n) for n in re.findall(r"<td>(\d+)</td>", cells)] for name, cells in rows}
+    assert counts == {"Welcome": [1, 1, 0, 1, 0, 0, 1, 0], "Checkout reminder": [1, 1, 0, 1, 0, 0, 1, 0]}
+
+
 @pytest.mark.parametrize("page", ["/console", "/console/timeline?recipient=bob@example.com", "/console/runs",
                                   "/console/clock", "/console/journal", "/console/settings"])
 def test_every_page_stands_alone(sim, page):

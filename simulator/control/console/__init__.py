@@ -126,7 +126,25 @@ def console_runs():
     status = request.args.get("status") or None
     vendor = request.args.get("vendor") or None
     runs = [run.to_json() for run in reversed(g.sandbox.engine.runs.runs(vendor=vendor, status=status))]
-    return _page("runs.html", runs=runs, status=status or "", vendor=vendor or "")
+    return _page("runs.html", runs=runs, status=status or "", vendor=vendor or "", workflows=_tally(runs))
+
+
+def _tally(runs: list[dict]) -> list[dict]:
+    """Per workflow: runs, entries, non-entries, and each finish and step outcome counted."""
+    found: dict[tuple, dict] = {}
+    for run in reversed(runs):  # oldest first, so workflows appear in the order they first ran
+        row = found.setdefault((run["vendor"], run["workflow_id"]), {
+            "vendor": run["vendor"], "name": run["workflow_name"], "runs": 0, "entered": 0, "not_entered": 0,
+            "completed": 0, "exited": 0, "live": 0, "sent": 0, "skipped": 0})
+        row["runs"] += 1
+        row["entered"] += run["entered_at"] is not None
+        row["not_entered"] += run["status"] == "not_entered"
+        row["completed"] += run["status"] == "completed"
+        row["exited"] += run["status"] in ("exited", "cancelled")
+        row["live"] += run["status"] in ("pending", "active")
+        row["sent"] += sum(step["outcome"] == "sent" for step in run["steps"])
+        row["skipped"] += sum(step["outcome"] == "skipped" for step in run["steps"])
+    return list(found.values())
 
 
 @blueprint.get("/console/clock")
