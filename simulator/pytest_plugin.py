@@ -63,19 +63,19 @@ def flow_sandbox(request):
 def _flow_sandbox_live(request):
     from simulator.server import LiveServer
     server = LiveServer(_new_sandbox(_configuration(request))).start()
-    server.pristine = {}  # configuration -> snapshot document of a new sandbox so configured
-    yield server
+    pristine: dict[str, dict] = {}  # configuration -> snapshot document of a new sandbox so configured
+    yield server, pristine
     server.stop()
 
 
 @pytest.fixture
 def flow_sandbox_server(request, _flow_sandbox_live):
     from simulator.control.snapshots import capture, restore
+    server, pristine = _flow_sandbox_live
     configuration = _configuration(request)
     key = json.dumps(configuration, sort_keys=True)
-    if key not in _flow_sandbox_live.pristine:
-        _flow_sandbox_live.pristine[key] = capture(_new_sandbox(configuration))
-    sandbox = _flow_sandbox_live.sandbox
-    restore(sandbox, _flow_sandbox_live.pristine[key])
-    sandbox.snapshots.clear()  # the previous test's are not this one's
-    return _flow_sandbox_live
+    if key not in pristine:
+        pristine[key] = capture(_new_sandbox(configuration))
+    restore(server.sandbox, pristine[key])
+    server.sandbox.snapshots.clear()  # the previous test's are not this one's
+    return server

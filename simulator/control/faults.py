@@ -110,8 +110,11 @@ class Faults:
             problems.append(Problem("id", "invalid", detail="a rule with this id exists"))
         if problems:
             raise Invalid(problems)
-        self.made += 1
-        spec = {"id": spec.get("id") or f"fault-{self.made}", **{k: v for k, v in spec.items() if k != "id"}}
+        rule_id = spec.get("id")
+        while rule_id is None or any(rule.id == rule_id for rule in self.rules):  # a made id skips taken ones
+            self.made += 1
+            rule_id = f"fault-{self.made}"
+        spec = {"id": rule_id, **{k: v for k, v in spec.items() if k != "id"}}
         rule = Rule(spec, spec.get("times"))
         self.rules.append(rule)
         return rule
