@@ -11,13 +11,14 @@ import pytest
 
 from scenarios.driver import Remote
 from scenarios.lateness import lateness
+from scenarios.report import write_reports
 from scenarios.runner import run
 from scenarios.scenario import ScenarioError, load, parse
 from simulator import Sandbox
 from simulator.server import LiveServer
 
 
-def test_klaviyo_down_two_hours_the_forwarder_loses_nothing_and_the_report_says_what_it_cost():
+def test_klaviyo_down_two_hours_the_forwarder_loses_nothing_and_the_report_says_what_it_cost(tmp_path):
     report = run(load("vendor-outage").with_overrides(visitors=900))
     arm = report["arms"]["native + identity resolution"]
     forwarded, native, late = arm["delivery"], arm["native_delivery"], arm["lateness"]
@@ -26,6 +27,10 @@ def test_klaviyo_down_two_hours_the_forwarder_loses_nothing_and_the_report_says_
     assert late["late_runs"] >= 1 and late["delay_seconds"]["max"] > 3600  # an event held most of the outage
     assert late["delay_seconds"]["p50"] < 120  # outside the outage, the usual minute
     assert all(e["passed"] for e in report["expectations"]), report["expectations"]
+    _, html = write_reports(report, tmp_path)
+    shown = html.read_text()
+    assert f"longest {late['delay_seconds']['max']:,.0f} s" in shown
+    assert f"more than 10 min late: {late['late_runs']:,}" in shown
 
 
 def test_the_same_scenario_without_the_outage_has_no_late_flows():
