@@ -18,7 +18,6 @@ from flask import Flask, Response, g, request
 from werkzeug.http import http_date
 from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
 
-from simulator.control import faults
 from simulator.core.timefmt import iso
 from simulator.errors import DomainError, NotFound, TooLarge
 
@@ -42,6 +41,7 @@ class HttpStatusError(DomainError):
 
 
 def create_app(sandbox, surfaces) -> Flask:
+    from simulator.control import faults  # the control package imports this module: imported when used
     app = Flask("simulator")
     app.json.sort_keys = False
     app.json.compact = True
@@ -109,10 +109,12 @@ class LockedApp:
     """WSGI wrapper that runs each request under the sandbox lock; the body is already built."""
 
     def __init__(self, app: Flask, lock):
+        from simulator.control.faults import deliver
         self.app = app
         self.lock = lock
+        self.deliver = deliver  # a fault's latency or lost connection, carried out outside the lock
 
     def __call__(self, environ, start_response):
         with self.lock:
             body = list(self.app.wsgi_app(environ, start_response))
-        return faults.deliver(environ, body)  # a fault's latency or lost connection, outside the lock
+        return self.deliver(environ, body)

@@ -27,7 +27,8 @@ def server():
 
 @pytest.fixture
 def sim(server):
-    with httpx.Client(base_url=server.url + "/_sim") as client:
+    # X-Flow-Sandbox: what a DELETE with no body sends in place of a JSON content type (see control/__init__.py)
+    with httpx.Client(base_url=server.url + "/_sim", headers={"X-Flow-Sandbox": "1"}) as client:
         yield client
 
 

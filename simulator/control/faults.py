@@ -247,7 +247,10 @@ def _close(channel, reset: bool) -> None:
         channel.close()
         closed.set()
 
-    channel.server.trigger.pull_trigger(close)
+    try:
+        channel.server.trigger.pull_trigger(close)
+    except OSError:  # the server stopped meanwhile (a timeout outlived it): its connections are gone
+        return
     closed.wait(5)
 
 
