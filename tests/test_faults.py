@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from simulator import Sandbox
+from simulator import Sandbox, __version__
 from simulator.server import LiveServer
 from tests.conftest import START
 
@@ -162,4 +162,4 @@ def test_health_is_open_and_says_the_clock(server):
     answer = httpx.get(server.url + "/_sim/health")
     body = answer.json()
     assert answer.status_code == 200 and body["status"] == "ok" and body["clock"] == START
-    assert body["version"] and body["uptime_seconds"] >= 0
+    assert body["version"] == __version__ and body["uptime_seconds"] >= 0
