@@ -126,5 +126,6 @@ class KlaviyoClientSurface(_KlaviyoSurface):
         return company, None, "client"
 
 
-# Each resource module adds its routes to the blueprints.
+# Each resource module adds its routes to the blueprints; `generic` last, for every operation left.
 from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows  # noqa: E402,F401
+from simulator.surfaces.klaviyo import generic  # noqa: E402,F401

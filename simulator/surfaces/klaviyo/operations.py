@@ -1,7 +1,7 @@
 """Which Klaviyo operations exist in which revision, their scopes and their rate limits.
 
-`contracts/klaviyo/operations.json` holds the facts, read from each vendored revision of Klaviyo's
-OpenAPI spec (tests/test_klaviyo_operations.py keeps it true to them). A requested revision behaves
+`contracts/klaviyo/operations.json` holds the facts, written by `contracts/build_tables.py` from each
+vendored revision of Klaviyo's OpenAPI spec (tests/test_klaviyo_operations.py keeps it true to them). A requested revision behaves
 as the newest vendored revision at or before it; an operation that revision lacks answers 404."""
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ class Operation:
     path: str  # as the spec writes it: /api/events, /client/events
     scopes: tuple[str, ...]
     limits: dict  # vendored revision -> {"burst": n/s, "steady": n/min, "daily"?: n/day}
+    facts: dict  # the whole table entry: types, attributes, filters, sorts, includes, fields, page...
 
     def windows(self, vendored: str) -> tuple[Window, ...]:
         """burst (1 s), steady (1 min) and daily windows, fixed, as that revision's spec gives them."""
@@ -36,7 +37,7 @@ def table() -> dict:
 @cache
 def operation(operation_id: str) -> Operation:
     entry = table()["operations"][operation_id]
-    return Operation(operation_id, entry["method"], entry["path"], tuple(entry["scopes"]), entry["limits"])
+    return Operation(operation_id, entry["method"], entry["path"], tuple(entry["scopes"]), entry["limits"], entry)
 
 
 def vendored_for(revision_date: str) -> str | None:
