@@ -14,6 +14,7 @@ from simulator.errors import (Forbidden, Invalid, MalformedBody, NotFound, Probl
                               Unauthorized)
 from simulator.http import is_json_type
 from simulator.surfaces.klaviyo import errors, revisions
+from simulator.surfaces.klaviyo.jsonapi import check_sparse_fields
 from simulator.surfaces.klaviyo.operations import operation as operation_named, vendored_for
 
 api_blueprint = Blueprint("klaviyo_api", __name__)
@@ -48,6 +49,7 @@ class _KlaviyoSurface:
         if scopes is not None and not set(op.scopes) <= scopes:
             missing = ", ".join(sorted(set(op.scopes) - scopes))
             raise Forbidden(f"You do not have permission to perform this action. Missing scopes: {missing}.")
+        check_sparse_fields(op.facts.get("fields", {}))
         if request.method in ("POST", "PATCH", "PUT") and request.content_length and not is_json_type(request.mimetype):
             raise MalformedBody(f"Unsupported media type \"{request.mimetype}\" in request.", 415)
         if not is_internal(request):
@@ -127,5 +129,5 @@ class KlaviyoClientSurface(_KlaviyoSurface):
 
 
 # Each resource module adds its routes to the blueprints; `generic` last, for every operation left.
-from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows  # noqa: E402,F401
+from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows, related  # noqa: E402,F401
 from simulator.surfaces.klaviyo import generic  # noqa: E402,F401

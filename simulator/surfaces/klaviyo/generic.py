@@ -217,7 +217,10 @@ def _data(facts: dict, record_id: str | None = None) -> dict:
     if not isinstance(attributes, dict):
         problems.append(Problem("data.attributes", "type", expected="object"))
         attributes = {}
-    for name, (kind, required) in facts.get("attributes", {}).items():
+    known = facts.get("attributes", {})
+    if known:
+        problems += [Problem(f"data.attributes.{name}", "unknown") for name in attributes if name not in known]
+    for name, (kind, required) in known.items():
         value = attributes.get(name)
         if name not in attributes:
             if required and record_id is None:
@@ -230,11 +233,8 @@ def _data(facts: dict, record_id: str | None = None) -> dict:
     return data
 
 
-def _attributes_and_links(data: dict, facts: dict) -> tuple[dict, dict]:
-    known = facts.get("attributes")
+def _attributes_and_links(data: dict) -> tuple[dict, dict]:
     attributes = data.get("attributes") or {}
-    if known:
-        attributes = {k: v for k, v in attributes.items() if k in known}
     links = {name: _linkage(value.get("data")) for name, value in (data.get("relationships") or {}).items()
              if isinstance(value, dict)}
     return attributes, links
@@ -251,7 +251,7 @@ def _answer(record: Resource | None, facts: dict, status: int | None = None) -> 
 
 def _create(facts: dict) -> Response:
     data = _data(facts)
-    attributes, links = _attributes_and_links(data, facts)
+    attributes, links = _attributes_and_links(data)
     type_ = facts.get("type") or facts.get("request_type")
     store = resources_of(account())
     if type_.endswith("-job"):
@@ -294,7 +294,7 @@ def serve(**params) -> Response:
             store.delete(type_, record_id)
             return empty(204)
         store.of(type_).get(record_id)
-        attributes, links = _attributes_and_links(_data(facts, record_id), facts)
+        attributes, links = _attributes_and_links(_data(facts, record_id))
         return _answer(store.update(type_, record_id, attributes, links, now(), _stamps(type_, _STAMPS_CHANGED)), facts)
     _check_owner(owner_type, record_id)
     related_type = RELATED.get((owner_type, relation)) or facts.get("type")

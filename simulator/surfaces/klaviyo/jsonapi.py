@@ -48,6 +48,24 @@ def sparse_fields(type_: str) -> set[str] | None:
     return None if raw is None else {f.strip() for f in raw.split(",") if f.strip()}
 
 
+def check_sparse_fields(allowed: dict[str, list[str]]) -> None:
+    """Refuse `fields[type]` for a type the operation does not serve, or naming a field that type
+    lacks (`allowed`: the operation's table entry, type -> field names), as Klaviyo does: a 400."""
+    problems = []
+    for name in request.args:
+        if not name.startswith("fields["):
+            continue
+        type_ = name[7:-1] if name.endswith("]") else name[7:]
+        known = allowed.get(type_)
+        if known is None:
+            problems.append(Problem(name, "invalid", detail=f"'{name}' is not a valid parameter for this resource."))
+            continue
+        problems += [Problem(name, "invalid", detail=f"'{field}' is not a valid field for the resource '{type_}'.")
+                     for field in sorted(sparse_fields(type_) - set(known))]
+    if problems:
+        raise Invalid(problems)
+
+
 def _sparse(attributes: dict, fields: set[str]) -> dict:
     """Keep the named attributes; `location.city` keeps that member of an object attribute."""
     out = {}
