@@ -1,12 +1,17 @@
-"""Writes contracts/klaviyo/operations.json, the sandbox's own table of Klaviyo operations, from
-Klaviyo's published OpenAPI files (https://github.com/klaviyo/openapi, `openapi/stable.json` of each
-revision branch).
+"""Writes the sandbox's own operation tables from the vendors' published OpenAPI files:
+
+* contracts/klaviyo/operations.json, every Klaviyo operation, from Klaviyo's specs
+  (https://github.com/klaviyo/openapi, `openapi/stable.json` of each revision branch);
+* contracts/omnisend-api/<operationId>.json for each operation of Omnisend's dated line that has no
+  hand-written contract (https://api-docs.omnisend.com, the 2026-03-15 files): method, path, scopes,
+  success status and the request and response shapes, with descriptions and examples left out.
+  A file this script wrote says so in `$comment` and is rewritten; any other file is left alone.
 
     python contracts/build_tables.py [SPECS_DIR] [--check]
 
-SPECS_DIR holds `klaviyo/klaviyo-openapi-stable-<revision>.json` (default: ../shared/specs from the
-repository root). `--check` writes nothing and exits 1 when the committed table differs from what
-the specs give. Only facts are kept, per operation: method, path, tag, resource types, request
+SPECS_DIR holds `klaviyo/klaviyo-openapi-stable-<revision>.json` and `omnisend/api-2026-03-15/`
+(default: ../shared/specs from the repository root). `--check` writes nothing and exits 1 when a
+committed file differs from what the specs give. Only facts are kept; for Klaviyo, per operation: method, path, tag, resource types, request
 attributes (type, required) and relationships, filters with their operators, sorts, includes,
 sparse fields, page sizes, success status, scopes and the rate limits of each revision that has it
 (an operation a revision lacks has no entry for it). Where revisions differ, the newest one that has
@@ -200,16 +205,125 @@ def render(table: dict) -> str:
     return "\n".join(lines)
 
 
+# -- Omnisend's dated line -------------------------------------------------------------------------
+
+DATED = ROOT / "contracts" / "omnisend-api"
+GENERATED = "Written by contracts/build_tables.py from Omnisend's published 2026-03-15 spec; do not edit by hand."
+# The dated spec names no operationIds: the sandbox's names for the operations it generates.
+DATED_NAMES = {
+    ("POST", "/campaigns"): "createCampaign", ("PATCH", "/campaigns/{id}"): "updateCampaign",
+    ("DELETE", "/campaigns/{id}"): "deleteCampaign", ("POST", "/campaigns/{id}/copy"): "copyCampaign",
+    ("POST", "/campaigns/{id}/send"): "sendCampaign", ("POST", "/campaigns/{id}/cancel"): "cancelCampaign",
+    ("POST", "/campaigns/{id}/test-email"): "sendCampaignTestEmail",
+    ("GET", "/campaigns/{id}/utm"): "getCampaignUtm", ("PUT", "/campaigns/{id}/utm"): "putCampaignUtm",
+    ("POST", "/campaigns/{id}/ab-test/stop"): "stopCampaignAbTest",
+    ("POST", "/campaigns/{id}/ab-test/resume"): "resumeCampaignAbTest",
+    ("POST", "/campaigns/{id}/ab-test/winner"): "selectCampaignAbTestWinner",
+    ("POST", "/event-metadata"): "createEventMetadata", ("PUT", "/event-metadata"): "replaceEventMetadata",
+    ("POST", "/event-metadata/query"): "queryEventMetadata",
+    ("GET", "/products"): "listProducts", ("POST", "/products"): "createProduct",
+    ("GET", "/products/{productID}"): "getProduct", ("PUT", "/products/{productID}"): "replaceProduct",
+    ("DELETE", "/products/{productID}"): "deleteProduct",
+    ("GET", "/product-categories"): "listProductCategories", ("POST", "/product-categories"): "createProductCategory",
+    ("GET", "/product-categories/{categoryID}"): "getProductCategory",
+    ("PATCH", "/product-categories/{categoryID}"): "updateProductCategory",
+    ("DELETE", "/product-categories/{categoryID}"): "deleteProductCategory",
+}
+_PROSE = {"description", "example", "examples", "title", "readOnly", "writeOnly", "deprecated", "xml",
+          "externalDocs", "discriminator", "summary"}
+
+
+def _plain(node, document: dict, seen: tuple[str, ...] = ()):
+    """A spec schema as plain draft-07 JSON Schema: references resolved, `allOf` merged, `nullable`
+    as a null type, prose and vendor extensions left out. A reference back into itself (a tree of
+    conditions) is left as any value."""
+    if isinstance(node, list):
+        return [_plain(item, document, seen) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        if node["$ref"] in seen:
+            return {}
+        target = document
+        for part in node["$ref"].lstrip("#/").split("/"):
+            target = target[part]
+        return _plain({**target, **{k: v for k, v in node.items() if k != "$ref"}}, document, (*seen, node["$ref"]))
+    out: dict = {}
+    for part in node.get("allOf", []):
+        merged = _plain(part, document, seen)
+        out.update({k: v for k, v in merged.items() if k not in ("properties", "required")})
+        out.setdefault("properties", {}).update(merged.get("properties", {}))
+        out["required"] = sorted({*out.get("required", []), *merged.get("required", [])})
+    for key, value in node.items():
+        if key in _PROSE or key.startswith("x-") or key in ("allOf", "nullable"):
+            continue
+        if key == "properties":
+            out.setdefault("properties", {}).update({name: _plain(v, document, seen) for name, v in value.items()})
+        elif key == "required":
+            out["required"] = sorted({*out.get("required", []), *value})
+        else:
+            out[key] = _plain(value, document, seen)
+    if not out.get("required"):
+        out.pop("required", None)
+    if not out.get("properties") and "properties" in out and out.get("type") != "object":
+        out.pop("properties")
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else [*out["type"], "null"]
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+    return out
+
+
+def _json_schema(holder: dict | None, document: dict) -> dict | None:
+    for media in ((holder or {}).get("content") or {}).values():
+        return _plain(media.get("schema"), document)
+    return None
+
+
+def dated_contracts(specs_dir: Path) -> dict[str, dict]:
+    """operationId -> the contract document, for each named dated operation with no hand-written file."""
+    out = {}
+    for file in sorted((specs_dir / "omnisend" / "api-2026-03-15").glob("omnisend-*-api-*.json")):
+        document = json.loads(file.read_text())
+        spec = re.match(r"omnisend-(.+)-api-", file.name).group(1)
+        for route, item in document["paths"].items():
+            for method, op in item.items():
+                name = DATED_NAMES.get((method.upper(), route))
+                if name is None or not isinstance(op, dict):
+                    continue
+                existing = DATED / f"{name}.json"
+                if existing.exists() and json.loads(existing.read_text()).get("$comment") != GENERATED:
+                    continue
+                status = min(int(code) for code in op["responses"] if code.startswith("2"))
+                scopes = sorted({scope for rule in op.get("security", []) for scope in rule.get("Bearer", [])})
+                contract = {"$schema": "http://json-schema.org/draft-07/schema#", "$comment": GENERATED,
+                            "title": f"{method.upper()} {route}",
+                            "operation": {"method": method.upper(), "path": route, "operationId": name,
+                                          "status": status, "scopes": scopes, "spec": spec}}
+                request = _json_schema(op.get("requestBody"), document)
+                if request is not None:
+                    contract["request"] = request
+                response = _json_schema(op["responses"][str(status)], document)
+                contract["responses"] = {str(status): response} if response is not None else {}
+                out[name] = contract
+    return out
+
+
 def main(argv: list[str]) -> int:
     args = [a for a in argv if not a.startswith("--")]
     specs_dir = Path(args[0]) if args else ROOT.parent / "shared" / "specs"
-    text = render(build(specs_dir))
+    files = {TABLE: render(build(specs_dir))}
+    files.update({DATED / f"{name}.json": json.dumps(doc, indent=1) + "\n"
+                  for name, doc in dated_contracts(specs_dir).items()})
+    stale = [path for path, text in files.items() if not path.exists() or path.read_text() != text]
     if "--check" in argv:
-        same = TABLE.exists() and TABLE.read_text() == text
-        print("operations.json is up to date" if same else "operations.json differs from the specs")
-        return 0 if same else 1
-    TABLE.write_text(text)
-    print(f"wrote {TABLE.relative_to(ROOT)}: {len(json.loads(text)['operations'])} operations")
+        for path in stale:
+            print(f"{path.relative_to(ROOT)} differs from the specs")
+        return 1 if stale else 0
+    for path in stale:
+        path.write_text(files[path])
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 
