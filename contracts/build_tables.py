@@ -211,6 +211,7 @@ DATED = ROOT / "contracts" / "omnisend-api"
 GENERATED = "Written by contracts/build_tables.py from Omnisend's published 2026-03-15 spec; do not edit by hand."
 # The dated spec names no operationIds: the sandbox's names for the operations it generates.
 DATED_NAMES = {
+    ("GET", "/campaigns"): "listCampaigns", ("GET", "/campaigns/{id}"): "getCampaign",
     ("POST", "/campaigns"): "createCampaign", ("PATCH", "/campaigns/{id}"): "updateCampaign",
     ("DELETE", "/campaigns/{id}"): "deleteCampaign", ("POST", "/campaigns/{id}/copy"): "copyCampaign",
     ("POST", "/campaigns/{id}/send"): "sendCampaign", ("POST", "/campaigns/{id}/cancel"): "cancelCampaign",

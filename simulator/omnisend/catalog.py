@@ -32,6 +32,7 @@ class Variant:
     old_price: int | None = None  # cents
     url: str | None = None
     image_id: str | None = None
+    extras: dict = field(default_factory=dict)  # the dated line's own (description, images...), kept as given
 
 
 @dataclass

@@ -83,3 +83,4 @@ class OmnisendApiSurface:
 from simulator.surfaces.omnisend_api import brands  # noqa: E402,F401
 from simulator.surfaces.omnisend_api import batches, campaigns, contacts, events, segments  # noqa: E402,F401
 from simulator.surfaces.omnisend_api import automations  # noqa: E402,F401
+from simulator.surfaces.omnisend_api import catalog, event_metadata  # noqa: E402,F401
