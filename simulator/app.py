@@ -84,10 +84,14 @@ def create_app(sandbox, surfaces) -> Flask:
         surface = getattr(g, "surface", None) or surface_of(request.path)
         if surface is None:  # outside every surface: werkzeug's own answer
             return error if isinstance(error, HTTPException) else Response("internal error", 500)
+        allowed = getattr(error, "valid_methods", None)  # a 405 says which methods the path takes (RFC 9110)
         error = _as_domain_error(error)
         if not isinstance(error, DomainError):
             log.exception("unexpected error on %s %s", request.method, request.path)
-        return surface.render_error(sandbox, error)
+        response = surface.render_error(sandbox, error)
+        if allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
 
     return app
 

@@ -5,7 +5,7 @@ Rules (sources in docs/omnisend-v3.md):
   refused, so a client falls back to replacing it (php-sdk `push()`, the WooCommerce plugin);
 * a product has at least one variant and at most 10 images; variant ids are unique in a product;
 * replacing keeps only what the new body gives: a field left out is gone, and a missing `createdAt`
-  becomes now;
+  becomes now; except `variants`, which a replace may leave out (the product keeps its own);
 * category ids a product names and image/variant cross-references are kept as given, unchecked.
 """
 from __future__ import annotations
@@ -111,7 +111,10 @@ class Catalog:
         return self._products.add(product.id, product)
 
     def replace_product(self, product_id: str, data: ProductInput, now: _dt.datetime) -> Product:
+        """A replace may leave `variants` out (v3's spec does not require them): the product keeps its own."""
         product = self.product(product_id)
+        if data.variants is None:
+            data = dataclasses.replace(data, variants=list(product.variants))
         _check_product(data)
         self._fill(product, data, now)
         return product
