@@ -28,6 +28,8 @@ class Settings:
     api_rate_limit: int = 400  # the default bucket's requests per brand per sliding minute
     oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
     api_tags_delay_seconds: int = 1  # POST/DELETE /contacts/tags apply this long after the 202 (0: at once)
+    # the Content-Type of error bodies: the spec files declare application/json; RFC 9457 says problem+json
+    api_problem_content_type: str = "application/json"
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
@@ -52,7 +54,8 @@ class Settings:
             if type(value) is not type(current) and not (isinstance(current, float) and type(value) is int):
                 problems.append(f"{name} must be {type(current).__name__}")
         allowed = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
-                   "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft")}
+                   "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft"),
+                   "api_problem_content_type": ("application/json", "application/problem+json")}
         for name, choices in allowed.items():
             if name in changes and changes[name] not in choices:
                 problems.append(f"{name} must be one of {', '.join(choices)}")

@@ -76,7 +76,8 @@ class OmnisendApiSurface:
         """The dated API documents no rate-limit or version headers: none are added."""
 
     def render_error(self, sandbox, error: Exception) -> Response:
-        return problems.render(error, f"urn:omnisend:request:{sandbox.request_ids.next('request', 'uuid')}")
+        return problems.render(error, f"urn:omnisend:request:{sandbox.request_ids.next('request', 'uuid')}",
+                               sandbox.settings.api_problem_content_type)
 
 
 # Each resource module adds its routes to the blueprint.
