@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.app import LockedApp, create_app
-from simulator.core.clock import Clock
+from simulator.core.clock import Clock, wall_now
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
 from simulator.core.keys import Credential, Keyring
@@ -49,7 +49,7 @@ class Sandbox:
         self.admin_token = admin_token
         self.journal = Journal(self.settings.journal_limit)
         self.messages = Outbox()
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(wall=wall_now)  # a 429's Retry-After is kept in wall seconds
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self.engine = Engine(seed, self.clock, self.scheduler, self.messages, RunLog(), WebhookPoster(self.lock))

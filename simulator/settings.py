@@ -32,6 +32,8 @@ class Settings:
     api_problem_content_type: str = "application/json"
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
+    klaviyo_rate_limits: bool = True  # False: no Klaviyo request is throttled (and none carries RateLimit-*)
+    klaviyo_rate_limit_scale: float = 1.0  # each published limit times this (at least 1): 10.0 relaxes tenfold
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
     klaviyo_event_processing_seconds: int = 1
     # Smart Sending windows per channel: a flow message is skipped when the profile got one on that channel this recently
@@ -59,6 +61,9 @@ class Settings:
         for name, choices in allowed.items():
             if name in changes and changes[name] not in choices:
                 problems.append(f"{name} must be one of {', '.join(choices)}")
+        scale = changes.get("klaviyo_rate_limit_scale", 1.0)
+        if isinstance(scale, (int, float)) and scale <= 0:
+            problems.append("klaviyo_rate_limit_scale must be above 0 (switch limits off with klaviyo_rate_limits)")
         if not problems:
             for name, value in changes.items():
                 setattr(self, name, value)

@@ -52,8 +52,8 @@ class _KlaviyoSurface:
         check_sparse_fields(op.facts.get("fields", {}))
         if request.method in ("POST", "PATCH", "PUT") and request.content_length and not is_json_type(request.mimetype):
             raise MalformedBody(f"Unsupported media type \"{request.mimetype}\" in request.", 415)
-        if not is_internal(request):
-            windows = op.windows(g.vendored)
+        if not is_internal(request) and sandbox.settings.klaviyo_rate_limits:
+            windows = op.windows(g.vendored, sandbox.settings.klaviyo_rate_limit_scale)
             key = ("klaviyo", g.account_id, quota, op.id)
             decision = sandbox.limiter.hit(key, windows, sandbox.clock.now())
             steady = next((w for w in windows if w.period_seconds == 60), windows[0])

@@ -22,11 +22,13 @@ class Operation:
     limits: dict  # vendored revision -> {"burst": n/s, "steady": n/min, "daily"?: n/day}
     facts: dict  # the whole table entry: types, attributes, filters, sorts, includes, fields, page...
 
-    def windows(self, vendored: str) -> tuple[Window, ...]:
-        """burst (1 s), steady (1 min) and daily windows, fixed, as that revision's spec gives them."""
+    def windows(self, vendored: str, scale: float = 1.0) -> tuple[Window, ...]:
+        """burst (1 s), steady (1 min) and daily windows, fixed, as that revision's spec gives them,
+        each limit times `scale` (the `klaviyo_rate_limit_scale` setting)."""
         limits = self.limits[vendored]
         spans = (("burst", 1), ("steady", 60), ("daily", 86400))
-        return tuple(Window(limits[name], seconds, "fixed") for name, seconds in spans if name in limits)
+        return tuple(Window(max(1, round(limits[name] * scale)), seconds, "fixed")
+                     for name, seconds in spans if name in limits)
 
 
 @cache
