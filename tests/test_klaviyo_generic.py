@@ -49,6 +49,15 @@ def test_create_get_update_delete(kl):
     errors(kl.delete(f"/catalog-items/{data['id']}"), 404)
 
 
+def test_catalog_ids_come_from_the_external_id_and_repeat_is_a_conflict(kl):
+    made = kl.post("/catalog-items", json=item_body("SKU-1", "Blue shirt")).json()["data"]
+    assert made["id"] == "$custom:::$default:::SKU-1"
+    assert kl.get(f"/catalog-items/{made['id']}").json()["data"]["attributes"]["title"] == "Blue shirt"
+    again = kl.post("/catalog-items", json=item_body("SKU-1", "Other"))
+    assert pointers(again, 409) == ["/data/attributes/external_id"]
+    assert category(kl, "SKU-1", "Shirts") == "$custom:::$default:::SKU-1"  # another type: no clash
+
+
 def test_the_table_checks_the_body(kl):
     body = item_body("SKU-1", "Shirt")
     del body["data"]["attributes"]["url"]
@@ -158,3 +167,15 @@ def test_accounts_answer_the_keys_account(sb, kl):
     assert kl.get(f"/accounts/{sb.company_id()}").status_code == 200
     sb.clock.advance(seconds=1)  # get_account allows one call a second
     errors(kl.get("/accounts/XXXXXX"), 404)
+
+
+def test_tagging_a_list_shows_the_tag_on_the_list(kl):
+    made = kl.post("/tags", json={"data": {"type": "tag", "attributes": {"name": "VIP"}}})
+    assert made.status_code == 201, made.text
+    tag = made.json()["data"]["id"]
+    vip = new_list(kl, "VIP")
+    linked = kl.post(f"/tags/{tag}/relationships/lists", json={"data": [{"type": "list", "id": vip}]})
+    assert linked.status_code == 204
+    assert [t["attributes"]["name"] for t in kl.get(f"/lists/{vip}/tags").json()["data"]] == ["VIP"]
+    assert kl.get(f"/lists/{vip}/relationships/tags").json()["data"] == [{"type": "tag", "id": tag}]
+    assert kl.get(f"/tags/{tag}/relationships/lists").json()["data"] == [{"type": "list", "id": vip}]

@@ -5,6 +5,10 @@ webhooks...) stores here: per type, records in creation order with their attribu
 relationship linkage. A related-resource read finds both directions: what the owner links to and what
 links to the owner (an item created with `categories` is among that category's `items`).
 
+A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
+with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
+error) and may name the record's id.
+
 Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
 passed on the clock, applying their items then; an item the job cannot apply is counted as failed
 and kept as an `import-error` the job links to."""
@@ -12,13 +16,25 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from simulator.core.records import Records
 from simulator.core.timefmt import iso
 from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
+CreateRule = Callable[["ResourceStore", str, dict], "str | None"]
+_ON_CREATE: dict[str, CreateRule] = {}
+
+
+def on_create(*types: str):
+    """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes)`
+    raises to refuse, and returns the id the record must have (or None for a fresh one)."""
+    def register(rule: CreateRule) -> CreateRule:
+        for type_ in types:
+            _ON_CREATE[type_] = rule
+        return rule
+    return register
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
 
 
@@ -46,7 +62,8 @@ class ResourceStore:
                stamps: tuple[str, ...] = (), record_id: str | None = None) -> Resource:
         """A new record; `stamps` are the timestamp attributes its type serves (`created`...)."""
         records = self.of(type_)
-        record_id = record_id or self.account.ids.next(type_, "ulid", at=now)
+        rule = _ON_CREATE.get(type_)
+        record_id = record_id or (rule(self, type_, attributes) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
         stamped = {name: iso(now) for name in stamps}
         return records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
@@ -75,21 +92,21 @@ class ResourceStore:
             current = [t for t in current if t not in targets]
         owner.links[name] = current
 
-    def related(self, owner: Link, name: str, type_: str | None) -> list[Resource]:
-        """Records `owner` links to under `name`, then records of `type_` that link to `owner`."""
-        found: list[Resource] = []
+    def linkage(self, owner: Link, name: str, type_: str | None) -> list[Link]:
+        """What `owner` links to under `name`, then the records of `type_` that link to `owner`."""
         record = self.of(owner[0]).find(owner[1])
         linkage = record.links.get(name) if record else None
-        for link in (linkage if isinstance(linkage, list) else [linkage] if linkage else []):
-            target = self.of(link[0]).find(link[1])
-            if target is not None:
-                found.append(target)
+        found: list[Link] = list(linkage) if isinstance(linkage, list) else ([linkage] if linkage else [])
         if type_ is not None:
-            for other in self.of(type_):
-                if other not in found and any(owner == link or (isinstance(link, list) and owner in link)
-                                              for link in other.links.values()):
-                    found.append(other)
+            found += [(other.type, other.id) for other in self.of(type_) if (other.type, other.id) not in found
+                      and any(owner == link or (isinstance(link, list) and owner in link)
+                              for link in other.links.values())]
         return found
+
+    def related(self, owner: Link, name: str, type_: str | None) -> list[Resource]:
+        """The records `linkage` names that this store holds."""
+        records = (self.of(t).find(i) for t, i in self.linkage(owner, name, type_))
+        return [r for r in records if r is not None]
 
 
 def resources_of(account: Account) -> ResourceStore:
@@ -153,3 +170,6 @@ def _linkage(data) -> list[Link] | Link | None:
     if isinstance(data, dict) and "type" in data and "id" in data:
         return data["type"], data["id"]
     return None
+
+
+from simulator.klaviyo import resource_rules  # noqa: E402,F401  (registers the rules)

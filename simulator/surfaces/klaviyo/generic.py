@@ -304,8 +304,7 @@ def serve(**params) -> Response:
             return _listing(found, facts)
         return jsonify(_document(resource_json(found[0]) if found else None, None))
     if op.method == "GET":
-        found = store.related((owner_type, record_id), relation, related_type)
-        data = [{"type": r.type, "id": r.id} for r in found]
+        data = [{"type": t, "id": i} for t, i in store.linkage((owner_type, record_id), relation, related_type)]
         return jsonify(_document(data if facts.get("many", True) else (data[0] if data else None), None))
     targets = _linkage_body()
     owner = store.of(owner_type).find(record_id) or store.create(owner_type, {}, {}, now(), (), record_id)
