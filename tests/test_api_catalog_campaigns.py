@@ -156,3 +156,33 @@ def test_ab_test_control_and_utm(api):
     assert api.put(f"/campaigns/{regular['id']}/utm", json=tags).json() == tags
     assert api.get(f"/campaigns/{regular['id']}/utm").json() == tags
     problem(api.put(f"/campaigns/{ab['id']}/utm", json=tags), 409)  # no longer a draft
+
+
+def test_a_dated_product_may_have_no_variants(api):
+    bare = {k: v for k, v in product().items() if k != "variants"}
+    assert api.post("/products", json=bare).status_code == 201
+    assert "variants" not in api.get("/products/p1").json()
+
+
+def test_boosters_follow_a_regular_email_parent_one_each(api):
+    parent = draft(api)
+    booster = {"name": "Nudge", "type": "booster", "channel": "email",
+               "boosterSettings": {"campaignID": parent["id"], "sendTo": "nonOpeners"}}
+    made = api.post("/campaigns", json=booster)
+    assert made.status_code == 201 and made.json()["boosterSettings"]["campaignID"] == parent["id"]
+    problem(api.post("/campaigns", json=booster), 409)  # one booster per parent
+    changed = api.patch(f"/campaigns/{made.json()['id']}", json={"boosterSettings": {"sendTo": "nonClickers"}})
+    assert changed.json()["boosterSettings"] == {"campaignID": parent["id"], "sendTo": "nonClickers"}
+    listed = api.get("/campaigns", params={"parentCampaignID": parent["id"]}).json()["campaigns"]
+    assert [c["id"] for c in listed] == [made.json()["id"]]
+    problem(api.post("/campaigns", json={**booster, "boosterSettings": {"campaignID": "nope", "sendTo": "nonOpeners"}}),
+            404)
+    started = draft(api)
+    api.post(f"/campaigns/{started['id']}/send")
+    problem(api.post("/campaigns", json={**booster, "boosterSettings": {"campaignID": started["id"],
+                                                                          "sendTo": "nonOpeners"}}), 409)
+
+
+def test_a_missing_body_is_a_400_not_a_415(api):
+    made = draft(api)
+    assert problem(api.put(f"/campaigns/{made['id']}/utm"), 400)["detail"]

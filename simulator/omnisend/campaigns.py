@@ -213,6 +213,11 @@ class CampaignBook:
         return out
 
 
+def parent_of(campaign: Campaign) -> str | None:
+    """The campaign a booster follows up on (the dated line's `boosterSettings.campaignID`)."""
+    return (campaign.details.get("boosterSettings") or {}).get("campaignID") if campaign.type == "booster" else None
+
+
 def dated_status(campaign: Campaign) -> str:
     return campaign.dated_state or DATED_STATUS[campaign.status]
 
@@ -239,7 +244,7 @@ class CampaignSearch:
                 and (not self.statuses or dated_status(campaign) in self.statuses)
                 and (not self.channels or campaign.channel in self.channels)
                 and (self.type is None or dated_type(campaign) == self.type)
-                and self.parent_id is None  # no sandbox campaign has a parent: such a filter keeps none
+                and (self.parent_id is None or parent_of(campaign) == self.parent_id)
                 and (self.created_from is None or campaign.created_at >= self.created_from)
                 and (self.created_to is None or campaign.created_at <= self.created_to)
                 and (self.updated_from is None or campaign.updated_at >= self.updated_from)

@@ -2,7 +2,9 @@
 A/B-test control and UTM tags. Every rule here is a sentence of Omnisend's 2026-03-15 campaigns
 reference (https://api-docs.omnisend.com/reference, "Campaigns"):
 
-* create makes a draft; only a draft can be updated (409 otherwise: "copy it and edit the copy");
+* create makes a draft; a booster's parent must be a regular email campaign in draft or sent
+  status (409 otherwise), with at most one booster (409);
+* only a draft can be updated (409 otherwise: "copy it and edit the copy");
 * copy makes a new draft named "Copy of: <name>" with the original's content, audience and settings;
 * send submits a draft (409 for any other status); it then sends on the clock as a v3 start does;
 * cancel: a scheduled or paused campaign, or a started email campaign, becomes canceled (409 else);
@@ -20,17 +22,22 @@ from simulator.core.outbox import Message, Outbox
 from simulator.core.timefmt import iso
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.omnisend.automations import Unprocessable
-from simulator.omnisend.campaigns import Campaign, CampaignBook, dated_status
+from simulator.omnisend.campaigns import Campaign, CampaignBook, CampaignSearch, dated_status, parent_of
 
 DETAILS = ("content", "audience", "sendingSettings", "abTest", "boosterSettings", "language")
 
 
 def _apply(campaign: Campaign, body: dict) -> None:
-    """Keep the body's settings; the fields v3 also shows (subject, sender, segments) follow them."""
+    """Keep the body's settings, an update's merged into what is there (a booster keeps its parent);
+    the fields v3 also shows (subject, sender, segments) follow them."""
     for name in DETAILS:
         if name in body:
-            campaign.details[name] = copy.deepcopy(body[name])
-    for key, variant in ((campaign.details.get("abTest") or {}).get("variants") or {}).items():
+            current, given = campaign.details.get(name), copy.deepcopy(body[name])
+            if isinstance(current, dict) and isinstance(given, dict):
+                current.update(given)
+            else:
+                campaign.details[name] = given
+    for key, variant in _variants(campaign).items():
         variant.setdefault("id", key)  # a variant is named by its key (a, b) until the vendor says otherwise
     if "name" in body:
         campaign.name = body["name"]
@@ -39,7 +46,31 @@ def _apply(campaign: Campaign, body: dict) -> None:
     campaign.segments = list(campaign.details.get("audience", {}).get("includedSegmentIDs") or [])
 
 
+def _variants(campaign: Campaign) -> dict[str, dict]:
+    """The A/B variants the campaign's body named (`a`, `b`), ignoring members the spec does not define."""
+    variants = (campaign.details.get("abTest") or {}).get("variants")
+    return {k: v for k, v in variants.items() if k in ("a", "b") and isinstance(v, dict)} \
+        if isinstance(variants, dict) else {}
+
+
+def _check_booster(book: CampaignBook, body: dict) -> None:
+    """A booster names a regular email parent in draft or sent (409 otherwise), one booster each."""
+    if body["type"] != "booster":
+        return
+    parent_id = (body.get("boosterSettings") or {}).get("campaignID")
+    if not parent_id:
+        raise Invalid([Problem("boosterSettings", "required", detail="A booster names its parent campaign.")])
+    parent = book.get(parent_id)
+    if parent.type != "regular" or parent.channel != "email":
+        raise Unprocessable("A booster's parent must be a regular email campaign.")
+    if dated_status(parent) not in ("draft", "sent"):
+        raise Conflict(f"A booster's parent must be in draft or sent status; it is {dated_status(parent)}.")
+    if any(parent_of(c) == parent_id for c in book.search(CampaignSearch())):
+        raise Conflict("The parent campaign already has a booster; delete it first to replace it.")
+
+
 def create(book: CampaignBook, body: dict, now: _dt.datetime) -> Campaign:
+    _check_booster(book, body)
     campaign = book.add_draft(body.get("name") or "", body["type"], body["channel"], {}, now)
     _apply(campaign, body)
     return campaign
@@ -125,8 +156,7 @@ def resume_ab_test(book: CampaignBook, campaign_id: str, now: _dt.datetime) -> N
 
 def pick_winner(book: CampaignBook, campaign_id: str, variant_id: str, now: _dt.datetime) -> None:
     campaign = _ab_test(book, campaign_id)
-    variants = (campaign.details.get("abTest") or {}).get("variants") or {}
-    if variant_id not in {v.get("id") for v in variants.values()}:
+    if variant_id not in {v.get("id") for v in _variants(campaign).values()}:
         raise Invalid([Problem("variantID", "invalid", detail=f"No variant '{variant_id}' in this A/B test.")])
     campaign.details["abTest"]["result"] = {"winnerVariantID": variant_id, "isManuallySelected": True,
                                             "selectedAt": iso(now)}
