@@ -16,6 +16,7 @@ import logging
 
 from flask import Flask, Response, g, request
 from werkzeug.http import http_date
+from werkzeug.routing import Rule
 from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
 
 from simulator.core.timefmt import iso
@@ -39,8 +40,24 @@ class HttpStatusError(DomainError):
         self.detail = detail
 
 
+class _LazyBuildRule(Rule):
+    """A URL rule whose URL builder is compiled on first use: werkzeug compiles two builders per rule
+    when the app is made, most of a sandbox's start-up (profiled), and the sandbox never builds a URL
+    from a rule."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compiled = []
+
+        def build(rule, *args, **kwargs):
+            if not compiled:
+                compiled.append(Rule._compile_builder(rule, append_unknown).__get__(rule, None))
+            return compiled[0](*args, **kwargs)
+        return build
+
+
 def create_app(sandbox, surfaces) -> Flask:
     app = Flask("simulator")
+    app.url_rule_class = _LazyBuildRule
     app.json.sort_keys = False
     app.json.compact = True
     app.url_map.strict_slashes = False

@@ -8,6 +8,7 @@ a 429 carries an integer `Retry-After` instead. Views name their operation(s) wi
 from __future__ import annotations
 
 from flask import Blueprint, Request, Response, g, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from simulator.app import is_internal
 from simulator.errors import (Forbidden, Invalid, MalformedBody, NotFound, Problem, RateLimited,
@@ -15,7 +16,7 @@ from simulator.errors import (Forbidden, Invalid, MalformedBody, NotFound, Probl
 from simulator.http import is_json_type
 from simulator.surfaces.klaviyo import errors, revisions
 from simulator.surfaces.klaviyo.jsonapi import check_sparse_fields
-from simulator.surfaces.klaviyo.operations import operation as operation_named, vendored_for
+from simulator.surfaces.klaviyo.operations import operation as operation_named, route, vendored_for
 
 api_blueprint = Blueprint("klaviyo_api", __name__)
 client_blueprint = Blueprint("klaviyo_client", __name__)
@@ -65,7 +66,17 @@ class _KlaviyoSurface:
 
     @staticmethod
     def _operation(request: Request):
-        for operation_id in _OPERATIONS.get(request.url_rule.endpoint, ()):
+        operation_ids = _OPERATIONS.get(request.url_rule.endpoint)
+        if operation_ids is None:  # the generic route: the operation table routes the path
+            methods, g.path_params = route(request.path[len("/klaviyo"):])
+            operation_ids = methods.get(request.method, ())
+            if not operation_ids:
+                allowed = sorted(m for m, ids in methods.items() if any(g.vendored in operation_named(i).limits
+                                                                        for i in ids))
+                if allowed:
+                    raise MethodNotAllowed(valid_methods=allowed)
+                raise NotFound("route", request.path)
+        for operation_id in operation_ids:
             op = operation_named(operation_id)
             if g.vendored in op.limits:
                 return op

@@ -7,21 +7,20 @@ attributes and which are required, filters, sorts, includes, sparse fields and p
 lives in `simulator.klaviyo.resources`; a type a hand-written model holds (profiles, lists...) is
 looked up there when it owns a related-resource path.
 
-Registered last, for each (method, path) of the table that no hand-written view already serves."""
+Routed by one catch-all rule per blueprint; the table picks the operation (hand-written routes,
+being more specific, are matched first)."""
 from __future__ import annotations
-
-import re
 
 from flask import Response, g, jsonify, request
 
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.resources import Resource, _linkage, job_items, resources_of, start_job
-from simulator.surfaces.klaviyo import _OPERATIONS, api_blueprint, client_blueprint
+from simulator.surfaces.klaviyo import api_blueprint, client_blueprint
 from simulator.surfaces.klaviyo.common import account, body, empty, now
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
 from simulator.surfaces.klaviyo.jsonapi import (collection, listed, page_of, page_size, resource, self_link, single,
                                                 sorted_by)
-from simulator.surfaces.klaviyo.operations import operation as operation_named, table
+from simulator.surfaces.klaviyo.operations import table
 
 _JSON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict, "array": list}
 _STAMPS_NEW = ("created", "updated", "created_at", "updated_at", "datetime")
@@ -274,11 +273,11 @@ def _linkage_body() -> list[tuple[str, str]]:
 
 # -- the one view ------------------------------------------------------------------------------------
 
-def serve(**params) -> Response:
+def serve(rest: str) -> Response:
     op = g.operation
     facts = op.facts
     kind, name, relation = _shape(op.path)
-    record_id = next(iter(params.values()), None)
+    record_id = next(iter(g.path_params), None)
     store = resources_of(account())
     owner_type = TYPES.get(name) or facts.get("type") or facts.get("request_type")
     if kind == "collection":
@@ -312,25 +311,12 @@ def serve(**params) -> Response:
     return empty(204)
 
 
-def _template(path: str) -> str:
-    return re.sub(r"\{[^}]*\}", "{}", path)
-
-
 def _register() -> None:
-    """A URL rule for every (method, path) of the table that no hand-written view serves."""
-    written = {(operation_named(i).method, _template(operation_named(i).path))
-               for ids in _OPERATIONS.values() for i in ids}
-    routes: dict[tuple[str, str], list[str]] = {}
-    for operation_id, entry in table()["operations"].items():
-        key = (entry["method"], _template(entry["path"]))  # `{id}` and `{job_id}` are one route
-        if key not in written:
-            routes.setdefault(key, []).append(operation_id)
-    for (method, path), ids in sorted(routes.items()):
-        blueprint = client_blueprint if path.startswith("/client") else api_blueprint
-        rule = "/" + "/".join("<record_id>" if p == "{}" else p for p in path.split("/")[2:])
-        endpoint = f"generic_{method}_{path}".replace("/", "_").replace("{}", "id")
-        blueprint.add_url_rule(rule, endpoint=endpoint, view_func=serve, methods=[method])
-        _OPERATIONS[f"{blueprint.name}.{endpoint}"] = tuple(ids)
+    """One catch-all route per blueprint: the hand-written routes are more specific and win; what
+    reaches this one is routed by the operation table (`KlaviyoSurface._operation`)."""
+    for blueprint in (api_blueprint, client_blueprint):
+        blueprint.add_url_rule("/<path:rest>", endpoint="generic", view_func=serve,
+                               methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
 
 
 _register()

@@ -6,6 +6,7 @@ as the newest vendored revision at or before it; an operation that revision lack
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -46,3 +47,26 @@ def vendored_for(revision_date: str) -> str | None:
     """The newest vendored spec revision at or before a (resolved) revision date."""
     earlier = [r for r in table()["vendored"] if r <= revision_date]
     return earlier[-1] if earlier else None
+
+
+@cache
+def _paths() -> tuple[tuple[re.Pattern, dict[str, tuple[str, ...]]], ...]:
+    """Every path of the table as a pattern, with its operation ids per method (`{id}` and `{job_id}`
+    spellings of one path are one)."""
+    by_template: dict[str, dict[str, list[str]]] = {}
+    for operation_id, entry in table()["operations"].items():
+        template = re.sub(r"\{[^}]*\}", "{}", entry["path"])
+        by_template.setdefault(template, {}).setdefault(entry["method"], []).append(operation_id)
+    return tuple((re.compile("".join("([^/]+)" if part == "{}" else re.escape(part)
+                                     for part in re.split(r"(\{\})", template)) + "/?"),
+                  {method: tuple(ids) for method, ids in methods.items()})
+                 for template, methods in by_template.items())
+
+
+def route(path: str) -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """(method -> operation ids, path parameters) of a path like `/api/tags/XYZ`; ({}, ()) for none."""
+    for pattern, methods in _paths():
+        found = pattern.fullmatch(path)
+        if found:
+            return methods, found.groups()
+    return {}, ()
