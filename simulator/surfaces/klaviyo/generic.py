@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
+from simulator.core.records import Records
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.resources import Resource, _linkage, job_items, resources_of, start_job
 from simulator.surfaces.klaviyo import api_blueprint, client_blueprint
 from simulator.surfaces.klaviyo.common import account, body, empty, now
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
-from simulator.surfaces.klaviyo.jsonapi import (collection, listed, page_of, page_size, resource, self_link, single,
-                                                sorted_by)
+from simulator.surfaces.klaviyo.jsonapi import (collection, listed, page_cursor, page_of, page_size, resource,
+                                                self_link, single, sorted_by)
 from simulator.surfaces.klaviyo.operations import table
 
 _JSON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict, "array": list}
@@ -57,6 +58,9 @@ def _index() -> tuple[dict[str, str], dict[str, str], dict[tuple[str, str], str]
 
 
 TYPES, COLLECTIONS, RELATED = _index()
+RELATIONSHIPS: dict[str, list[str]] = {}  # type -> the relationships its paths name
+for _owner, _name in RELATED:
+    RELATIONSHIPS.setdefault(_owner, []).append(_name)
 
 
 def _stamps(type_: str, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -117,16 +121,14 @@ def _check_owner(type_: str, record_id: str) -> None:
 
 def resource_json(record: Resource) -> dict:
     attributes = {name: record.attributes.get(name) for name in fields_of(record.type)} or dict(record.attributes)
-    relationships = {}
-    for (owner, name), _ in RELATED.items():
-        if owner == record.type:
-            base = self_link(record.type, record.id, COLLECTIONS.get(record.type))
-            relationships[name] = {"links": {"self": f"{base}relationships/{name}/", "related": f"{base}{name}/"}}
+    base = self_link(record.type, record.id, COLLECTIONS.get(record.type))
+    relationships = {name: {"links": {"self": f"{base}relationships/{name}/", "related": f"{base}{name}/"}}
+                     for name in RELATIONSHIPS.get(record.type, ())}
     for name, linkage in record.links.items():
         out = relationships.setdefault(name, {})
         out["data"] = ([{"type": t, "id": i} for t, i in linkage] if isinstance(linkage, list)
                        else ({"type": linkage[0], "id": linkage[1]} if linkage else None))
-    return resource(record.type, record.id, attributes, relationships or None, COLLECTIONS.get(record.type))
+    return resource(record.type, record.id, attributes, relationships or None, COLLECTIONS.get(record.type), base)
 
 
 def _included(records: list[Resource], facts: dict) -> list[dict] | None:
@@ -179,22 +181,26 @@ def _matches(record: Resource, conditions) -> bool:
     return True
 
 
-def _listing(records: list[Resource], facts: dict) -> Response:
+def _listing(records: Records[Resource] | list[Resource], facts: dict) -> Response:
+    """A list as the table declares it; a whole store with no filter or sort is read from the cursor
+    on (`Records.after`), so a page costs what it holds."""
     if facts.get("filter_required") and not request.args.get("filter"):
         raise Invalid([Problem("filter", "required", detail="A filter is required for this resource.")])
     conditions = parse_filter({field: set(ops) for field, ops in facts.get("filters", {}).items()})
-    found = [r for r in records if _matches(r, conditions)]
-    sorts = {name: (lambda r, name=name: _value(r, name)) for name in facts.get("sorts", ())}
-    found = sorted_by(found, sorts)
-    included = None
-    if facts.get("page") or facts.get("cursor"):
-        default, low, high = facts.get("page") or (100, 1, 100)
-        size = page_size(default, low, high) if facts.get("page") else default
+    paged = bool(facts.get("page") or facts.get("cursor"))
+    default, low, high = facts.get("page") or (100, 1, 100)
+    size = page_size(default, low, high) if facts.get("page") else default
+    if paged and isinstance(records, Records) and not conditions and not request.args.get("sort"):
+        page, more = records.after(page_cursor(), size)
+        next_position = page[-1].id if page and more else None
+    else:
+        found = sorted_by([r for r in records if _matches(r, conditions)],
+                          {name: (lambda r, name=name: _value(r, name)) for name in facts.get("sorts", ())})
+        if not paged:
+            return jsonify(_document([resource_json(r) for r in found], _included(found, facts)))
         page, next_position = page_of(found, lambda r: r.id, size)
-        included = _included(page, facts)
-        return jsonify(_document(None, included, collection([resource_json(r) for r in page], next_position)))
-    included = _included(found, facts)
-    return jsonify(_document([resource_json(r) for r in found], included))
+    return jsonify(_document(None, _included(page, facts),
+                             collection([resource_json(r) for r in page], next_position)))
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -282,7 +288,7 @@ def serve(rest: str) -> Response:
     owner_type = TYPES.get(name) or facts.get("type") or facts.get("request_type")
     if kind == "collection":
         if op.method == "GET":
-            return _listing(list(store.of(facts.get("type") or owner_type)), facts)
+            return _listing(store.of(facts.get("type") or owner_type), facts)
         return _create(facts)
     if kind == "item":
         type_ = facts.get("type") or facts.get("request_type") or owner_type

@@ -20,14 +20,15 @@ def base_url() -> str:
 
 
 def resource(type_: str, id_: str, attributes: dict, relationships: dict | None = None,
-             collection: str | None = None) -> dict:
+             collection: str | None = None, link: str | None = None) -> dict:
+    """A resource object; `link`: its `links.self` when the caller has already made it."""
     fields = sparse_fields(type_)
     if fields is not None:
         attributes = _sparse(attributes, fields)
     out = {"type": type_, "id": id_, "attributes": attributes}
     if relationships is not None:
         out["relationships"] = relationships
-    out["links"] = {"self": self_link(type_, id_, collection)}
+    out["links"] = {"self": link or self_link(type_, id_, collection)}
     return out
 
 
@@ -114,6 +115,14 @@ def paged(found: list, size: int, to_json, included=None) -> Response:
     page, next_position = page_of(found, lambda record: record.id, size)
     extra = included(page) if included else None
     return jsonify(collection([to_json(record) for record in page], next_position, extra))
+
+
+def paged_in_order(records, size: int, to_json, included=None) -> Response:
+    """The request's page of a whole store (`core.records.Records`) in creation order, read from the
+    cursor on: what a list with no filter and no sort answers, at the cost of one page."""
+    page, more = records.after(page_cursor(), size)
+    extra = included(page) if included else None
+    return jsonify(collection([to_json(record) for record in page], page[-1].id if page and more else None, extra))
 
 
 def answer(document: dict, status: int = 200) -> Response:

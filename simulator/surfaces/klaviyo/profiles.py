@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from simulator.core.timefmt import iso
 from simulator.errors import Conflict
@@ -15,7 +15,8 @@ from simulator.klaviyo.profiles import Profile, profiles_of
 from simulator.surfaces.klaviyo import api_blueprint, operation
 from simulator.surfaces.klaviyo.common import account, checked_body, now
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
-from simulator.surfaces.klaviyo.jsonapi import answer, listed, page_size, paged, relationship, resource, single, sorted_by
+from simulator.surfaces.klaviyo.jsonapi import (answer, listed, page_size, paged, paged_in_order, relationship, resource,
+                                                single, sorted_by)
 
 ATTRIBUTES = ("email", "phone_number", "external_id", "first_name", "last_name", "organization", "locale", "title",
               "image")
@@ -125,6 +126,8 @@ def list_profiles():
     size = page_size(20, 1, 100)
     owner = account()
     sorts = {name: SORT_KEYS.get(name, lambda p: None) for name in facts["sorts"]}
+    if not conditions and not request.args.get("sort"):
+        return paged_in_order(profiles_of(owner).records, size, lambda p: profile_json(owner, p, extra))
     return paged(sorted_by(matching(profiles_of(owner).records, conditions), sorts), size,
                  lambda p: profile_json(owner, p, extra))
 
