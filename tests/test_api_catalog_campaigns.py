@@ -186,3 +186,17 @@ def test_boosters_follow_a_regular_email_parent_one_each(api):
 def test_a_missing_body_is_a_400_not_a_415(api):
     made = draft(api)
     assert problem(api.put(f"/campaigns/{made['id']}/utm"), 400)["detail"]
+
+
+def test_malformed_values_are_refused_not_crashed_on(api):
+    """Found by Schemathesis: each of these answered 500."""
+    huge = product(variants=[{"id": "v1", "title": "M", "price": 1e308, "url": "https://x/v"}])
+    assert problem(api.post("/products", json=huge), 400)["errors"][0]["field"] == "variants.0.price"
+    odd = {"name": "odd", "origin": "api", "displayName": "Odd",
+           "properties": {"box": {"type": "struct", "properties": {"inner": [1, 2]}}}}
+    assert api.post("/event-metadata", json=odd).status_code == 201
+    regular = draft(api)
+    problem(api.patch(f"/campaigns/{regular['id']}", json={"boosterSettings": {"sendTo": "nonOpeners"}}), 422)
+    variant = {"content": {"email": {"subject": "A", "templateID": "t1"}}}
+    weird = {"settings": {"testSizePercent": 20}, "variants": {"a": variant, "b": variant, "c": []}}
+    assert api.post("/campaigns", json={"name": "AB", "type": "abTest", "channel": "email", "abTest": weird}).status_code == 201

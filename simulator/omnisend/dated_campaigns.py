@@ -12,6 +12,9 @@ reference (https://api-docs.omnisend.com/reference, "Campaigns"):
 * A/B stop needs a started A/B campaign, resume a stopped one (409 else; 422 for a non-A/B one);
   the winner must name one of the campaign's variants;
 * UTM tags can be replaced only on a draft.
+
+Chosen where the reference is silent (docs/omnisend-api.md): `abTest` and `boosterSettings` on a
+campaign of another type are a 422 (the spec's "wrong kind of resource" status).
 """
 from __future__ import annotations
 
@@ -29,7 +32,11 @@ DETAILS = ("content", "audience", "sendingSettings", "abTest", "boosterSettings"
 
 def _apply(campaign: Campaign, body: dict) -> None:
     """Keep the body's settings, an update's merged into what is there (a booster keeps its parent);
-    the fields v3 also shows (subject, sender, segments) follow them."""
+    the fields v3 also shows (subject, sender, segments) follow them. A/B and booster settings
+    belong to those types only (422 on another)."""
+    for name, kind in (("abTest", "abTest"), ("boosterSettings", "booster")):
+        if name in body and campaign.type != kind:
+            raise Unprocessable(f"{name} is only for {kind} campaigns; this one is {campaign.type}.")
     for name in DETAILS:
         if name in body:
             current, given = campaign.details.get(name), copy.deepcopy(body[name])

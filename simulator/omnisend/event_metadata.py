@@ -29,11 +29,14 @@ class EventMetadata:
 
 
 def _flagged(properties: dict) -> dict:
+    """The declared property tree with every node marked `explicitlyDefined` (a node that is not an
+    object, which only a struct's children may be, is kept as given)."""
     out = {}
     for name, node in properties.items():
-        node = {**copy.deepcopy(node), "explicitlyDefined": True}
-        if isinstance(node.get("properties"), dict):
-            node["properties"] = _flagged(node["properties"])
+        if isinstance(node, dict):
+            node = {**copy.deepcopy(node), "explicitlyDefined": True}
+            if isinstance(node.get("properties"), dict):
+                node["properties"] = _flagged(node["properties"])
         out[name] = node
     return out
 

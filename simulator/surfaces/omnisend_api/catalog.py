@@ -3,6 +3,8 @@ this line's shapes: prices are numbers in the currency (v3 keeps cents), images 
 offset-paged (`limit` 1-250, default 100)."""
 from __future__ import annotations
 
+import math
+
 from flask import jsonify
 
 from simulator.core.timefmt import iso, parse_instant
@@ -17,8 +19,14 @@ PRODUCT_SORTS = {"date": "created_at", "createdAt": "created_at", "updatedAt": "
 CATEGORY_SORTS = {"title": "title", "createdAt": "created_at", "updatedAt": "updated_at"}
 
 
-def _cents(value) -> int | None:
-    return None if value is None else round(value * 100)
+def _cents(value, where: str, problems: list[Problem]) -> int | None:
+    """A price in the currency as whole cents (v3's unit); one no store could charge is refused."""
+    if value is None:
+        return None
+    if not math.isfinite(value) or abs(value) >= 1e13:
+        problems.append(Problem(where, "range", expected=("maximum", 1e13), got=value))
+        return None
+    return round(value * 100)
 
 
 def _instant(data: dict, name: str, problems: list[Problem]):
@@ -42,10 +50,11 @@ def product_input(data: dict, product_id: str | None = None) -> ProductInput:
               for n, url in enumerate(urls, 1)]
     variants = None
     if "variants" in data:
-        variants = [Variant(id=v["id"], title=v["title"], status=v.get("status"), price=_cents(v["price"]),
-                            sku=v.get("sku"), old_price=_cents(v.get("strikeThroughPrice")), url=v.get("url"),
-                            extras={k: v[k] for k in VARIANT_EXTRAS if k in v})
-                    for v in data["variants"]]
+        variants = [Variant(id=v["id"], title=v["title"], status=v.get("status"),
+                            price=_cents(v["price"], f"variants[{n}].price", problems), sku=v.get("sku"),
+                            old_price=_cents(v.get("strikeThroughPrice"), f"variants[{n}].strikeThroughPrice", problems),
+                            url=v.get("url"), extras={k: v[k] for k in VARIANT_EXTRAS if k in v})
+                    for n, v in enumerate(data["variants"])]
     made = ProductInput(
         id=product_id or data.get("id"), title=data["title"], status=data["status"], currency=data["currency"],
         variants=variants, url=data.get("url"), description=data.get("description"), vendor=data.get("vendor"),
