@@ -242,7 +242,7 @@ def _attributes_and_links(data: dict) -> tuple[dict, dict]:
     attributes = data.get("attributes") or {}
     links = {name: _linkage(value.get("data")) for name, value in (data.get("relationships") or {}).items()
              if isinstance(value, dict)}
-    return attributes, links
+    return attributes, {name: linkage for name, linkage in links.items() if linkage is not None}
 
 
 def _answer(record: Resource | None, facts: dict, status: int | None = None) -> Response:
