@@ -100,6 +100,54 @@ class _Spec:
         return out, relationships
 
 
+    def defaults(self, schema: dict | None) -> dict:
+        """For a response's `data.attributes`: each attribute that may not be null -> the least value
+        its schema takes (what a stored resource answers for an attribute it was never given)."""
+        data = self.resolve((self.resolve(schema) or {}).get("properties", {}).get("data")) if schema else None
+        if isinstance(data, dict) and data.get("type") == "array":
+            data = self.resolve(data.get("items"))
+        attributes = self._merged(data).get("properties", {}).get("attributes") if isinstance(data, dict) else None
+        properties = self._merged(self.resolve(attributes) or {}).get("properties", {})
+        return {name: self.least(value) for name, value in properties.items()
+                if not self._merged(self.resolve(value)).get("nullable")}
+
+    def _merged(self, node) -> dict:
+        """`node` with its allOf members' properties, required and other keys folded in."""
+        node = self.resolve(node)
+        if not isinstance(node, dict) or "allOf" not in node:
+            return node if isinstance(node, dict) else {}
+        out = {k: v for k, v in node.items() if k != "allOf"}
+        for part in node["allOf"]:
+            part = self._merged(part)
+            out.setdefault("properties", {}).update(part.get("properties", {}))
+            out["required"] = [*out.get("required", []), *part.get("required", [])]
+            out.update({k: v for k, v in part.items() if k not in ("properties", "required")})
+        return out
+
+    def least(self, node, depth: int = 0):
+        """The least value a schema takes: null where nullable, the first enum value, an empty string,
+        list or zero, an object of its required members."""
+        node = self._merged(node)
+        if node.get("nullable") or depth > 8:
+            return None
+        if "enum" in node:
+            return node["enum"][0]
+        for key in ("oneOf", "anyOf"):
+            if node.get(key):
+                return self.least(node[key][0], depth + 1)
+        kind = node.get("type")
+        if kind == "string":
+            return "1970-01-01T00:00:00+00:00" if node.get("format") == "date-time" else ""
+        if kind in ("integer", "number"):
+            return node.get("minimum", 0)
+        if kind == "boolean":
+            return False
+        if kind == "array":
+            return []
+        properties = node.get("properties", {})
+        return {name: self.least(properties.get(name, {}), depth + 1) for name in node.get("required", [])}
+
+
 def _type_name(schema: dict) -> str:
     if not isinstance(schema, dict):
         return "any"
@@ -149,6 +197,9 @@ def _operation_facts(spec: _Spec, route: str, method: str, op: dict) -> dict:
     if response_type:
         entry["type"] = response_type
         entry["many"] = many
+        defaults = spec.defaults(spec.body_schema(op["responses"].get(str(status))))
+        if defaults:
+            entry["defaults"] = defaults
     if request_type:
         entry["request_type"] = request_type
         if request_many:
@@ -186,7 +237,8 @@ def build(specs_dir: Path) -> dict:
         "$comment": "Facts from Klaviyo's published OpenAPI revisions (https://github.com/klaviyo/openapi), written "
                     "by contracts/build_tables.py; do not edit by hand. limits: per vendored revision that has the "
                     "operation (burst per second, steady per minute, daily per day); page: [default, min, max]; "
-                    "attributes: name -> [type, required]; relationships: name -> type ([type] for a list).",
+                    "attributes: name -> [type, required]; relationships: name -> type ([type] for a list); "
+                    "defaults: what a response attribute that may not be null holds when never given.",
         "vendored": vendored,
         "published": PUBLISHED,
         "operations": dict(sorted(operations.items())),

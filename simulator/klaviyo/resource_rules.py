@@ -1,5 +1,7 @@
 """Vendor rules about resources the generic store holds, one function each (`resources.on_create`).
 
+A rule may refuse (raise), name the record's id (return it) or complete the attributes it stores.
+
 Catalog ids: Klaviyo names a catalog item, variant or category `$custom:::$default:::<external_id>`
 (integration type, catalog type, the client's id), so a second one with the same external id is a
 409 ("A catalog item with this external_id already exists"), as Klaviyo's catalog reference says."""
@@ -17,3 +19,11 @@ def catalog_id(store: ResourceStore, type_: str, attributes: dict) -> str:
         raise Conflict(f"A {type_.replace('-', ' ')} with this external_id already exists.",
                        field="data.attributes.external_id")
     return record_id
+
+
+@on_create("campaign")
+def campaign_starts_as_a_draft(store: ResourceStore, type_: str, attributes: dict) -> None:
+    """A new campaign is a draft, not archived: nothing is sent until a send job asks for it
+    (https://developers.klaviyo.com/en/reference/create_campaign, and the campaign send job)."""
+    attributes.setdefault("status", "Draft")
+    attributes.setdefault("archived", False)

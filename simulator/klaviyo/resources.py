@@ -29,7 +29,8 @@ _ON_CREATE: dict[str, CreateRule] = {}
 
 def on_create(*types: str):
     """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes)`
-    raises to refuse, and returns the id the record must have (or None for a fresh one)."""
+    raises to refuse, may complete `attributes`, and returns the id the record must have (or None for
+    a fresh one)."""
     def register(rule: CreateRule) -> CreateRule:
         for type_ in types:
             _ON_CREATE[type_] = rule

@@ -119,8 +119,25 @@ def _check_owner(type_: str, record_id: str) -> None:
 
 # -- serialising -------------------------------------------------------------------------------------
 
+def _defaults() -> dict[str, dict]:
+    """type -> what its attributes that may not be null hold when never given (the table's `defaults`)."""
+    out: dict[str, dict] = {}
+    for entry in table()["operations"].values():
+        if entry.get("defaults") and entry.get("type"):
+            out.setdefault(entry["type"], {}).update(entry["defaults"])
+    return out
+
+
+DEFAULTS = _defaults()
+
+
 def resource_json(record: Resource) -> dict:
-    attributes = {name: record.attributes.get(name) for name in fields_of(record.type)} or dict(record.attributes)
+    defaults = DEFAULTS.get(record.type, {})
+    attributes = {name: record.attributes.get(name, defaults.get(name)) for name in fields_of(record.type)} \
+        or dict(record.attributes)
+    for name, value in defaults.items():
+        if attributes.get(name, value) is None:
+            attributes[name] = value
     base = self_link(record.type, record.id, COLLECTIONS.get(record.type))
     relationships = {name: {"links": {"self": f"{base}relationships/{name}/", "related": f"{base}{name}/"}}
                      for name in RELATIONSHIPS.get(record.type, ())}
