@@ -9,13 +9,12 @@ Rate limits are switched off (`klaviyo_rate_limits`) so the requests measure the
 budget. Usage: python bench/klaviyo_pages.py [--n 2000] [--rounds 3]"""
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from omnisend_v3_contacts import best  # noqa: E402 (the same best-of, not a copy)
+from omnisend_v3_contacts import arguments, best  # noqa: E402 (the same best-of and arguments, not copies)
 
 from simulator import Sandbox  # noqa: E402
 from simulator.klaviyo.profiles import profiles_of  # noqa: E402
@@ -57,11 +56,7 @@ def get_rate(n: int, path: str, type_: str, attributes: dict) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=2000, help="requests per round")
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    n, rounds = args.n, args.rounds
+    n, rounds = arguments()
     small = best(rounds, lambda r: page_rate(100, n))
     large = best(rounds, lambda r: page_rate(10_000, n))
     print(f"GET /klaviyo/api/profiles pages of 20, in process, {n} a round, best of {rounds}")

@@ -13,7 +13,7 @@ from simulator.omnisend import dated_campaigns as rules
 from simulator.omnisend.campaigns import (DATED_CHANNELS, DATED_SORTS, DATED_STATUSES, DATED_TYPES, Campaign,
                                           CampaignSearch, campaigns_of, dated_status, dated_type, send_on_clock)
 from simulator.surfaces.omnisend_api import blueprint, operation
-from simulator.surfaces.omnisend_api.common import body, brand, cursor_page, empty, now, sandbox
+from simulator.surfaces.omnisend_api.common import body, brand, cursor_page, empty, now, reply, sandbox
 from simulator.surfaces.omnisend_api.listing import Query
 
 PARAMETERS = ("nameContains", "status", "channel", "type", "parentCampaignID", "createdAtFrom", "createdAtTo",
@@ -70,23 +70,17 @@ def get_campaign(campaign_id: str):
     return jsonify(campaign_json(campaigns_of(brand()).get(campaign_id)))
 
 
-def _reply(campaign: Campaign, status: int = 200):
-    response = jsonify(campaign_json(campaign))
-    response.status_code = status
-    return response
-
-
 @blueprint.post("/campaigns")
 @operation("createCampaign")
 def create_campaign():
-    return _reply(rules.create(campaigns_of(brand()), body("createCampaign"), now()), 201)
+    return reply(campaign_json(rules.create(campaigns_of(brand()), body("createCampaign"), now())), 201)
 
 
 @blueprint.patch("/campaigns/<campaign_id>")
 @operation("updateCampaign")
 def update_campaign(campaign_id: str):
     campaigns_of(brand()).get(campaign_id)  # 404 before 400
-    return _reply(rules.update(campaigns_of(brand()), campaign_id, body("updateCampaign"), now()))
+    return reply(campaign_json(rules.update(campaigns_of(brand()), campaign_id, body("updateCampaign"), now())))
 
 
 @blueprint.delete("/campaigns/<campaign_id>")
@@ -99,7 +93,7 @@ def delete_campaign(campaign_id: str):
 @blueprint.post("/campaigns/<campaign_id>/copy")
 @operation("copyCampaign")
 def copy_campaign(campaign_id: str):
-    return _reply(rules.copy_of(campaigns_of(brand()), campaign_id, now()), 201)
+    return reply(campaign_json(rules.copy_of(campaigns_of(brand()), campaign_id, now())), 201)
 
 
 @blueprint.post("/campaigns/<campaign_id>/send")

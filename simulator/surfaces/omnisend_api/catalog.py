@@ -11,7 +11,7 @@ from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import Invalid, Problem
 from simulator.omnisend.catalog import Category, Image, Product, ProductInput, Variant, catalog_of
 from simulator.surfaces.omnisend_api import blueprint, operation
-from simulator.surfaces.omnisend_api.common import body, brand, empty, now
+from simulator.surfaces.omnisend_api.common import body, brand, empty, now, reply
 from simulator.surfaces.omnisend_api.listing import Query, offset_page
 
 VARIANT_EXTRAS = ("description", "defaultImageUrl", "images")
@@ -92,17 +92,11 @@ def _variant_json(variant: Variant) -> dict:
     return {**out, **variant.extras}
 
 
-def _id_reply(key: str, value: str, status: int = 200):
-    response = jsonify({key: value})
-    response.status_code = status
-    return response
-
-
 @blueprint.post("/products")
 @operation("createProduct")
 def create_product():
     product = catalog_of(brand()).create_product(product_input(body("createProduct")), now(), variants_required=False)
-    return _id_reply("id", product.id, 201)
+    return reply({"id": product.id}, 201)
 
 
 @blueprint.get("/products")
@@ -129,7 +123,7 @@ def replace_product(product_id: str):
     catalog = catalog_of(brand())
     catalog.product(product_id)  # 404 before 400
     catalog.replace_product(product_id, product_input(body("replaceProduct"), product_id), now())
-    return _id_reply("id", product_id)
+    return reply({"id": product_id})
 
 
 @blueprint.delete("/products/<product_id>")
@@ -149,7 +143,7 @@ def category_json(category: Category) -> dict:
 def create_category():
     data = body("createProductCategory")
     category = catalog_of(brand()).create_category(data["categoryID"], data["title"], now())
-    return _id_reply("categoryID", category.id, 201)
+    return reply({"categoryID": category.id}, 201)
 
 
 @blueprint.get("/product-categories")
@@ -175,7 +169,7 @@ def update_category(category_id: str):
     catalog = catalog_of(brand())
     found = catalog.category(category_id)
     catalog.replace_category(category_id, body("updateProductCategory")["title"], now(), found.created_at)
-    return _id_reply("categoryID", category_id)
+    return reply({"categoryID": category_id})
 
 
 @blueprint.delete("/product-categories/<category_id>")

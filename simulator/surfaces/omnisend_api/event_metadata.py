@@ -6,7 +6,7 @@ from flask import jsonify
 
 from simulator.omnisend.event_metadata import EventMetadata, event_metadata_of
 from simulator.surfaces.omnisend_api import blueprint, operation
-from simulator.surfaces.omnisend_api.common import body, brand
+from simulator.surfaces.omnisend_api.common import body, brand, reply
 
 
 def event_json(event: EventMetadata) -> dict:
@@ -17,9 +17,7 @@ def event_json(event: EventMetadata) -> dict:
 @blueprint.post("/event-metadata")
 @operation("createEventMetadata")
 def create_event_metadata():
-    response = jsonify({"event": event_json(event_metadata_of(brand()).declare(body("createEventMetadata")))})
-    response.status_code = 201
-    return response
+    return reply({"event": event_json(event_metadata_of(brand()).declare(body("createEventMetadata")))}, 201)
 
 
 @blueprint.put("/event-metadata")
