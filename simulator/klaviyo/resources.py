@@ -23,14 +23,14 @@ from simulator.core.timefmt import iso
 from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
-CreateRule = Callable[["ResourceStore", str, dict], "str | None"]
+CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
 _ON_CREATE: dict[str, CreateRule] = {}
 
 
 def on_create(*types: str):
-    """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes)`
-    raises to refuse, may complete `attributes`, and returns the id the record must have (or None for
-    a fresh one)."""
+    """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes,
+    now)` raises to refuse, may complete `attributes` (or make related records), and returns the id
+    the record must have (or None for a fresh one)."""
     def register(rule: CreateRule) -> CreateRule:
         for type_ in types:
             _ON_CREATE[type_] = rule
@@ -64,7 +64,7 @@ class ResourceStore:
         """A new record; `stamps` are the timestamp attributes its type serves (`created`...)."""
         records = self.of(type_)
         rule = _ON_CREATE.get(type_)
-        record_id = record_id or (rule(self, type_, attributes) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
+        record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
         stamped = {name: iso(now) for name in stamps}
         return records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),

@@ -183,6 +183,11 @@ def _value(record: Resource, field: str):
     for name, linkage in record.links.items():  # `category.id` against the `categories` linkage
         if name == head or name.rstrip("s") == head or name.removesuffix("ies") + "y" == head:
             return [i for _, i in linkage] if isinstance(linkage, list) else (linkage[1] if linkage else None)
+    relation = next((name for name in RELATIONSHIPS.get(record.type, ()) if name == head or name.endswith("-" + head)),
+                    None)
+    if relation is not None and rest:  # `messages.channel`: the channel of the campaign's messages
+        related = resources_of(account()).related((record.type, record.id), relation, RELATED[(record.type, relation)])
+        return [v for r in related for v in (_value(r, rest), _value(r, f"definition.{rest}")) if v is not None]
     return None
 
 
