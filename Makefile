@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)  ## the main job: the uplift demo end to end, report in out/uplift-klaviyo/
-	$(BIN)/simulator run uplift-klaviyo --out out/uplift-klaviyo $(ARGS)
+	$(BIN)/simulator run uplift-klaviyo --replications 8 --out out/uplift-klaviyo $(ARGS)
 
 serve: $(STAMP)  ## run the sandbox on http://127.0.0.1:8787
 	$(BIN)/simulator serve $(ARGS)

@@ -14,6 +14,19 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", default="out", help="directory for report.json and report.html (default: out)")
     parser.add_argument("--sandbox-url", help="drive a running `simulator serve --clock frozen` instead of "
                                               "an in-process sandbox")
+    parser.add_argument("--replications", type=int, default=1,
+                        help="run N populations (seeds seed, seed+1, ...) through every arm and report 95%% "
+                             "intervals (default 1: no intervals)")
+    add_spread_arguments(parser)
+    parser.add_argument("--store", help="a YAML file of your store's figures: calibrate the shoppers to it and "
+                                        "project its monthly incremental revenue (see fixtures/stores/example.yaml)")
+
+
+def add_spread_arguments(parser) -> None:
+    """Where replications run: shared by `simulator run` and `simulator sweep`."""
+    parser.add_argument("--jobs", type=int, help="local processes for replications (default: every core)")
+    parser.add_argument("--dask", metavar="tcp://HOST:PORT",
+                        help="run replications on this Dask distributed scheduler (pip install 'flow-sandbox[dask]')")
 
 
 def main(args) -> int:
@@ -31,12 +44,21 @@ def main(args) -> int:
     if args.visitors is not None and args.visitors < 1:
         print("simulator run: --visitors must be 1 or more", file=sys.stderr)
         return 2
+    if args.replications < 1 or (args.jobs is not None and args.jobs < 1):
+        print("simulator run: --replications and --jobs must be 1 or more", file=sys.stderr)
+        return 2
+    from scenarios.experiment import Experiment
+    from scenarios.parallel import SpreadError
     from scenarios.report import summary_table, write_reports
-    from scenarios.runner import run
+    from scenarios.store import StoreError, load_store
     try:
         scenario = load(args.scenario).with_overrides(seed=args.seed, visitors=args.visitors)
-        report = run(scenario, sandbox_url=args.sandbox_url, progress=True)
-    except (ScenarioError, DriverError, SetupError) as exc:
+        store = load_store(args.store) if args.store else None
+        if store is not None:
+            scenario = store.calibrate(scenario)
+        report = Experiment(scenario, args.replications, args.jobs, args.dask, args.sandbox_url,
+                            progress=args.replications == 1, store=store).report()
+    except (ScenarioError, DriverError, SetupError, StoreError, SpreadError) as exc:
         print(f"simulator run: {exc}", file=sys.stderr)
         return 2
     json_path, html_path = write_reports(report, Path(args.out))

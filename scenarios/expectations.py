@@ -3,7 +3,8 @@
     entries               workflow_entries[workflow] of the arm
     messages_per_shopper  messages_per_shopper[stat] (stat: max, the default, or mean)
     duplicates            duplicates, or duplicates_by_pair[pair] when `pair` is given
-    uplift                uplift[arm][metric]: the arm against the first, as a ratio minus 1
+    uplift                uplift[arm][metric]: the arm against the first, as a ratio minus 1 (over every
+                          replication, `intervals.uplift[arm][metric].mean`, when there are several)
     metric                any number in the arm's report by dotted path, e.g. delivery.lost"""
 from __future__ import annotations
 
@@ -28,6 +29,9 @@ def _check(expectation: dict, report: dict) -> dict:
         actual = arm["duplicates_by_pair"].get(pair, 0) if pair else arm["duplicates"]
     elif kind == "uplift":
         subject, actual = f"uplift of {expectation['metric']}", report["uplift"][arm_name].get(expectation["metric"])
+        replicated = ((report.get("intervals") or {}).get("uplift") or {}).get(arm_name, {}).get(expectation["metric"])
+        if replicated is not None:
+            actual = replicated["mean"]
     else:
         subject, actual = expectation["path"], _at_path(arm, expectation["path"])
     low, high = expectation.get("min"), expectation.get("max")

@@ -2,9 +2,11 @@
 
 Every number is a parameter in fixtures/journeys.yaml with its kind and source, so a report can say
 where each one comes from. Each shopper draws from its own Random(seed, index), so the first N
-shoppers are the same whatever the visitor count. A message's draws come from (seed, shopper,
-workflow, sequence, episode), never from the message id, so in two arms of a paired comparison the
-same shopper reacts the same way to the same flow's n-th message."""
+shoppers are the same whatever the visitor count. A message's draws come from what the shopper
+experiences (seed, shopper, episode, the message's purpose, its position among the shopper's messages
+of that purpose and channel in the episode, the channel), never from a flow's name or a message id:
+in two arms of a paired comparison the same shopper reacts the same way to the same experience, so
+arms differ only where what the shopper received differs (common random numbers)."""
 from __future__ import annotations
 
 import bisect
@@ -80,6 +82,15 @@ def describe_parameters(overrides: dict | None = None, path=None) -> list[dict]:
     return rows
 
 
+def targets(overrides: dict | None = None, path=None) -> dict[str, dict]:
+    """The calibration targets (`*_target` entries) with their kind and source; a scenario may
+    override a target's value like any parameter's."""
+    entries = _entries(path)
+    chosen = _overrides(entries, overrides)
+    return {name: {**entry, "value": chosen.get(name, entry["value"])}
+            for name, entry in entries.items() if name.endswith("_target")}
+
+
 def load_catalog(path=None) -> list[dict]:
     """The invented store's products, which the journeys view, add and buy."""
     return yaml.safe_load(Path(path or FIXTURES / "catalog.yaml").read_text())
@@ -108,8 +119,9 @@ class Population:
     products: list[dict]  # the catalog as pixel properties, for a click by someone who viewed none
 
 
-def _product(item: dict) -> dict:
-    return {"product_id": item["id"], "product_name": item["title"], "price": round(float(item["price"]), 2),
+def _product(item: dict, price_scale: float = 1.0) -> dict:
+    return {"product_id": item["id"], "product_name": item["title"],
+            "price": round(float(item["price"]) * price_scale, 2),
             "url": item["url"], "image_url": item["image"], "category": item["category"]}
 
 
@@ -173,7 +185,7 @@ class _Generator:
         self.seed = seed
         self.days = horizon_days
         self.end = horizon_days * DAY
-        self.products = [_product(item) for item in catalog]
+        self.products = [_product(item, params["price_scale"]) for item in catalog]
         fake = Faker("en_US")
         fake.seed_instance(seed)
         # (name, its letters for the email); a name with no ASCII letters would make no address.
@@ -362,6 +374,11 @@ class Response:
     events: list[PixelEvent] = field(default_factory=list)
 
 
+def order_rate(params: dict, purpose: str) -> float:
+    """The chance a click on a message of this purpose leads to an order, the cart still there."""
+    return params["order_after_click_rate_" + purpose.replace("-", "_")]
+
+
 def _address(recipient: str) -> str:
     return recipient.strip().lower()
 
@@ -371,7 +388,8 @@ class Responder:
 
     An order counts as induced only when the shopper buys nothing organically from the message
     until `organic_purchase_lookahead_days` after the click (else the message only takes the
-    credit) and was not already induced to order in this episode."""
+    credit) and was not already induced to order in this episode. Messages must be handed over in
+    the order they were sent: a message's position is counted here."""
 
     def __init__(self, population: Population, params: dict, seed: int):
         self.population = population
@@ -379,21 +397,27 @@ class Responder:
         self.seed = seed
         self._made: dict[str, int] = {}  # shopper id -> click-session events so far
         self._induced: set[tuple[str, int]] = set()  # (shopper id, episode)
+        self._positions: dict[tuple, int] = {}  # (shopper, episode, purpose, channel) -> messages so far
+
+    def episode(self, shopper_id: str, at: int) -> int:
+        """The shopper's latest organic session started before `at` (-1: none yet)."""
+        return bisect.bisect_left(self.population.visits[shopper_id], at, key=attrgetter("start")) - 1
 
     def respond(self, message: Delivered) -> Response:
         shopper_id = self.population.recipients.get(_address(message.recipient))
         if shopper_id is None:
             return Response()
         p, visits = self.p, self.population.visits[shopper_id]
-        # The episode: the shopper's latest organic session started before the message (-1: none).
-        episode = bisect.bisect_left(visits, message.at, key=attrgetter("start")) - 1
-        rng = random.Random(f"{self.seed}|{shopper_id}|{message.workflow_name}|{message.sequence}|{episode}")
+        episode = self.episode(shopper_id, message.at)
+        seen = (shopper_id, episode, message.purpose, message.channel)
+        position = self._positions[seen] = self._positions.get(seen, 0) + 1
+        rng = random.Random(f"{self.seed}|{shopper_id}|{episode}|{message.purpose}|{position}|{message.channel}")
         # Drawn in a fixed order whatever happens, so a parameter sweep keeps common random numbers.
         u_open, u_click, u_order, u_empty, u_mobile, u_login = (rng.random() for _ in range(6))
         read = _pause(rng, 1 / (p["open_delay_minutes_mean"] * 60))
         follow = _pause(rng, 1 / p["open_to_click_seconds_mean"])
         if message.channel == "email":
-            later = "later" if message.sequence > 1 else "first"
+            later = "later" if position > 1 else "first"
             open_rate, click_rate = p[f"email_open_rate_{later}"], p[f"email_click_rate_{later}"]
             opened_at = message.at + read if u_open < open_rate else None
             # Only an opened email is clicked: P(click | open) = click rate / open rate.
@@ -407,7 +431,7 @@ class Responder:
             return Response(opened_at)
         shopper = self.population.shoppers[shopper_id]
         empty = u_empty < p["click_empty_cart_share"]
-        chance = p["order_after_click_rate"] * (p["empty_cart_order_factor"] if empty else 1)
+        chance = order_rate(p, message.purpose) * (p["empty_cart_order_factor"] if empty else 1)
         until = clicked_at + p["organic_purchase_lookahead_days"] * DAY
         organic = any(v.purchased_at is not None and message.at <= v.purchased_at < until for v in visits)
         induced = u_order < chance and not organic and (shopper_id, episode) not in self._induced

@@ -14,6 +14,9 @@ ADD_TO_CART = "AddToCart"
 INITIATE_CHECKOUT = "InitiateCheckout"
 PURCHASE = "Purchase"
 PIXEL_EVENTS = (PAGE_VIEW, VIEW_CONTENT, ADD_TO_CART, INITIATE_CHECKOUT, PURCHASE)
+# What a message is about, from the event that started its flow: a shopper answers a browse
+# reminder, a cart reminder and a checkout reminder differently, whichever flow sent it.
+PURPOSES = ("browse", "cart", "checkout", "post-purchase")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,4 +85,4 @@ class Delivered:
     workflow_name: str
     recipient: str
     at: int  # when it was sent, seconds since the run's start
-    sequence: int  # 1 for the first message this shopper had from this workflow in this episode
+    purpose: str  # one of PURPOSES: what the message is about, whichever flow sent it

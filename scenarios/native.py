@@ -1,6 +1,6 @@
 """The store's own integration with each vendor (Shopify's Klaviyo and Omnisend apps): it sends only
-what it can tie to an email, under the vendor's native names (flows-and-journeys.md §2, §6; seeds
-000 and 002: "only sees visitors that Shopify has identified").
+what it can tie to an email, under the vendor's native names (Upstack's description of it: "only sees
+visitors that Shopify has identified", https://docs.upstackdata.com/destinations/klaviyo).
 
 It knows a shopper when
 * they are logged in, or type their email at checkout (it then sets its cookie on that device);
@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from scenarios.forwarder import ForwarderContext
-from scenarios.model import ADD_TO_CART, PAGE_VIEW, VIEW_CONTENT, Device, PixelEvent
+from scenarios.model import ADD_TO_CART, VIEW_CONTENT, Device, PixelEvent
 from scenarios.pipeline.delivery import Job, Sender
+from scenarios.pipeline.gate import DOUBLE_FIRE, Gate
 from scenarios.pipeline.identity import Profile, profile_for
 from scenarios.pipeline.mappings import mapping_for
 
@@ -35,7 +36,7 @@ class NativeIntegration:
         self.devices = devices
         self.max_attempts = max_attempts
         self._cookies: dict[tuple[str, str], tuple[str, int]] = {}  # (vendor, device) -> email, expiry
-        self._seen: set[str] = set()
+        self._gate = Gate()
 
     @property
     def retries(self) -> int:
@@ -48,29 +49,29 @@ class NativeIntegration:
 
     def handle(self, event: PixelEvent) -> None:
         record = self.context.record
-        repeated = event.id in self._seen
-        self._seen.add(event.id)
+        repeated = self._gate.repeated(event)
         device = self.devices[event.device_id]
         for destination, mapping in self._routes:
             if repeated:
-                record(event.id, destination.name, "deduplicated", "the same event seen twice: sent once")
+                record(event.id, destination.name, "deduplicated", DOUBLE_FIRE)
                 continue
             email = self._identify(destination.vendor, event, device)
-            if event.name == PAGE_VIEW:
-                reason = "page views start no flow in the sandbox's standard set"
-            elif email is None:
-                reason = "anonymous to the native integration"
-            elif event.name in ONSITE and device.ad_blocker:
-                reason = "the vendor's onsite script is blocked by an ad blocker"
-            elif event.name not in ONSITE and not (event.logged_in or event.email_typed):
-                reason = "the store's server knows no email for this checkout"
-            else:
-                reason = mapping.skips.get(event.name)
+            reason = Gate.refusal(event) or self._refusal(event, email, device) or mapping.skips.get(event.name)
             if reason:
                 record(event.id, destination.name, "filtered", reason)
                 continue
             own = replace(event, id=f"native-{event.id}")
             self._sender.send(Job(event.id, destination.name, mapping.headers, mapping.calls(own, self._profile(email))))
+
+    @staticmethod
+    def _refusal(event: PixelEvent, email: str | None, device: Device) -> str | None:
+        if email is None:
+            return "anonymous to the native integration"
+        if event.name in ONSITE and device.ad_blocker:
+            return "the vendor's onsite script is blocked by an ad blocker"
+        if event.name not in ONSITE and not (event.logged_in or event.email_typed):
+            return "the store's server knows no email for this checkout"
+        return None
 
     def _identify(self, vendor: str, event: PixelEvent, device: Device) -> str | None:
         key = (vendor, device.id)

@@ -1,7 +1,7 @@
-"""What an arm's messages did: duplicates and last-touch attribution (flows-and-journeys.md §3, §7).
+"""What an arm's messages did: duplicates and last-touch attribution.
 
-A duplicate is one shopper getting messages of the same purpose about the same abandonment episode
-from two different runs (two flows, two automations, or one flow entered twice) within the window;
+A duplicate is one shopper getting two abandonment messages (browse, cart or checkout: one session
+can qualify for all three) or two post-purchase messages about the same episode from two different runs (two flows, two automations, or one flow entered twice) within the window;
 the follow-ups of one run are the sequence working as designed. An episode starts with each of the
 shopper's sessions; a run belongs to the latest session that began at or before its trigger.
 Each pair of runs counts once, labelled by their workflows' names."""
@@ -27,8 +27,8 @@ def duplicates(runs: list[dict], purposes: dict[str, str], sessions: dict[str, l
             continue
         starts = sessions.get(shopper, [])
         episode = bisect.bisect_right(starts, _seconds(run["created_at"], start)) - 1
-        purpose = purposes.get(run["workflow_name"], "abandonment")
-        by_episode[(shopper, episode, purpose)].append((run["workflow_name"], sent))
+        family = "post-purchase" if purposes.get(run["workflow_name"]) == "post-purchase" else "abandonment"
+        by_episode[(shopper, episode, family)].append((run["workflow_name"], sent))
     pairs: Counter = Counter()
     for runs_of_episode in by_episode.values():
         for (name_a, sent_a), (name_b, sent_b) in combinations(runs_of_episode, 2):

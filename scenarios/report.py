@@ -66,6 +66,11 @@ td.source { overflow-wrap: anywhere; }
 .delivery strong { font-variant-numeric: tabular-nums; }
 ul.pairs { margin: 0; padding-left: 18px; }
 .gap { font-size: 13px; color: #374151; max-width: 900px; }
+#headline-sentence { font-size: 17px; font-weight: 600; }
+dl.definitions { display: grid; grid-template-columns: 220px 1fr; gap: 4px 12px; margin: 12px 0 0; font-size: 13px; }
+dl.definitions dt { font-weight: 600; }
+dl.definitions dd { margin: 0; color: #374151; }
+footer { margin: 8px 0 24px; font-size: 12px; }
 """
 
 
@@ -115,6 +120,16 @@ def _plain(value) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, ensure_ascii=False)
+
+
+def _readable(value) -> str:
+    """A parameter's value as a person reads it: lists and mappings as plain phrases, not JSON."""
+    if isinstance(value, dict):
+        return ", ".join(f"{key} {_readable(item)}" for key, item in value.items())
+    if isinstance(value, list):
+        return "; ".join(_readable(item) for item in value) if any(isinstance(i, dict) for i in value) \
+            else ", ".join(_readable(item) for item in value)
+    return _plain(value)
 
 
 def _tick(value: float, step: float) -> str:
@@ -250,6 +265,12 @@ def _headline_figures(report: dict, arms: list[tuple[str, dict, str]]) -> tuple[
 
 # ---- sections ----
 
+def _interval_text(spread: dict | None, fmt) -> str:
+    if not spread or spread.get("low") is None:
+        return ""
+    return f" (95% interval {fmt(spread['low'])} to {fmt(spread['high'])})"
+
+
 def _headline(report: dict, arms: list[tuple[str, dict, str]], currency: str) -> str:
     baseline = report.get("baseline") or {}
     base_line = (f'<p class="muted" id="baseline">Baseline, the same journeys with no messages: '
@@ -258,20 +279,51 @@ def _headline(report: dict, arms: list[tuple[str, dict, str]], currency: str) ->
         return ('<section id="headline"><div id="headline-uplift">n/a</div>'
                 f'<p>One arm only: there is nothing to compare its recovered revenue with.</p>{base_line}</section>')
     first, last, ratio, a, b = _headline_figures(report, arms)
-    tone = "up" if b >= a else "down"
+    headline = report.get("headline") or {}
+    uplift = headline.get("recovered_revenue_uplift") or {}
+    if uplift.get("mean") is not None:
+        ratio = uplift["mean"]
+    money = (headline.get("incremental_revenue") or {}).get("mean", b - a)
+    tone = "up" if money >= 0 else "down"
     return (f'<section id="headline"><div id="headline-uplift" class="{tone}">{_percent(ratio, signed=True)}</div>'
-            f'<div id="headline-money" class="{tone}">{_esc(_signed_money(b - a, currency))}</div>'
-            f'<p>recovered revenue of <strong>{_esc(last)}</strong> against <strong>{_esc(first)}</strong>: '
+            f'<div id="headline-money" class="{tone}">{_esc(_signed_money(money, currency))}</div>'
+            f'<p id="headline-sentence">{_esc(_sentence(report, headline, ratio, currency))}</p>'
+            f'<p>recovered revenue of <strong>{_esc(last)}</strong> against <strong>{_esc(first)}</strong>'
+            f'{" (first replication)" if report.get("replications", 1) > 1 else ""}: '
             f'{_esc(_money(b, currency))} vs {_esc(_money(a, currency))}.</p>{base_line}</section>')
 
 
-def _revenue_section(arms: list[tuple[str, dict, str]], currency: str) -> str:
-    groups = [(name, [arm.get("recovered_revenue") or 0, arm.get("attributed_revenue") or 0]) for name, arm, _ in arms]
+def _sentence(report: dict, headline: dict, ratio, currency: str) -> str:
+    """The headline as one sentence with its interval and what it means a month."""
+    uplift = headline.get("recovered_revenue_uplift") or {}
+    text = (f"{_percent(ratio, signed=True)} incremental revenue from abandonment flows"
+            f"{_interval_text(uplift, lambda v: _percent(v, signed=True))}")
+    projection = report.get("projection")
+    monthly = (projection or {}).get("monthly_incremental_revenue") or headline.get("monthly_incremental_revenue")
+    if monthly and monthly.get("mean") is not None:
+        who = "for a store like yours" if projection else "for a store like the simulated one"
+        text += (f", about {_signed_money(monthly['mean'], currency)} a month {who}"
+                 f"{_interval_text(monthly, lambda v: _signed_money(v, currency))}")
+    if uplift.get("low") is None:
+        text += ". One replication: no interval (run with --replications to get one)"
+    return text + "."
+
+
+def _revenue_section(report: dict, arms: list[tuple[str, dict, str]], currency: str) -> str:
+    """Per arm, recovered against attributed revenue: the mean over replications when there are
+    several, else the run's own figures."""
+    means = (report.get("intervals") or {}).get("arms") or {}
+
+    def value(name: str, arm: dict, figure: str) -> float:
+        return (means.get(name) or {}).get(figure, {}).get("mean", arm.get(figure)) or 0
+    groups = [(name, [value(name, arm, "recovered_revenue"), value(name, arm, "attributed_revenue")])
+              for name, arm, _ in arms]
     series = [("recovered (incremental)", RECOVERED_COLOR), ("attributed by the vendor", ATTRIBUTED_COLOR)]
     chart = _hbar_chart("chart-revenue", f"Recovered vs attributed revenue ({currency})", groups, series,
                         lambda v: f"{v:,.2f}", 1130)
-    return (f'<section id="revenue"><h2>Recovered vs attributed revenue{f" ({_esc(currency)})" if currency else ""}</h2>'
-            f'<p class="gap">{_esc(GAP_SENTENCE)}</p>{_legend(series)}{chart}</section>')
+    over = f", mean of {report['replications']} replications" if means else ""
+    return (f'<section id="revenue"><h2>Recovered vs attributed revenue{f" ({_esc(currency)}{over})" if currency else ""}'
+            f'</h2><p class="gap">{_esc(GAP_SENTENCE)}</p>{_legend(series)}{chart}</section>')
 
 
 def _over_time_section(arms: list[tuple[str, dict, str]], currency: str) -> str:
@@ -358,7 +410,8 @@ def _expectations_section(report: dict) -> str:
 
 def _assumptions_section(report: dict) -> str:
     rows = "".join(
-        f'<tr class="assumption"><td>{_esc(a.get("name", ""))}</td><td class="num">{_esc(_plain(a.get("value")))}</td>'
+        f'<tr class="assumption"><td>{_esc(a.get("name", "").replace("_", " "))}</td>'
+        f'<td class="num">{_esc(_readable(a.get("value")))}</td>'
         f'<td>{_esc(a.get("kind", ""))}</td><td class="source">{_esc(a.get("source", ""))}</td></tr>'
         for a in report.get("assumptions") or [])
     return (f'<section id="assumptions"><h2>Assumptions</h2>{_settings(report)}'
@@ -380,6 +433,111 @@ def _settings(report: dict) -> str:
             f'{_esc(_plain(identity.get("false_match_rate")))}.</p>')
 
 
+DEFINITIONS = (
+    ("Extra flow entries", "how many more times shoppers entered an abandonment flow than with the first arm: "
+     "what a vendor's \"more profiles entering your flows\" counts."),
+    ("Attributed revenue", "what the vendor's dashboard credits to its messages: every order within the "
+     "attribution window after an open or click (last touch), whether or not the message caused it."),
+    ("Incremental revenue", "only the orders that happen because a message was sent: the same shoppers' "
+     "journeys without any message are the counterfactual (the simulation knows it exactly). A holdout "
+     "measures it as a merchant would: the revenue of shoppers the clones could reach against a random "
+     "share kept out of them."),
+)
+
+
+def _numbers_section(report: dict, currency: str) -> str:
+    """The three numbers a stakeholder must keep apart, each with its interval."""
+    headline = report.get("headline")
+    if not headline:
+        return ""
+    money = lambda v: _signed_money(v, currency)  # noqa: E731
+    rows = [("Extra flow entries", headline["extra_workflow_entries"], lambda v: f"{v:+,.0f}"),
+            ("Extra attributed revenue", headline["extra_attributed_revenue"], money),
+            ("Incremental revenue (true counterfactual)", headline["incremental_revenue"], money)]
+    holdout = (report.get("holdout") or {}).get(headline["arm"])
+    if holdout and holdout.get("measured"):
+        rows.append((f"Incremental revenue the holdout measures ({_percent(holdout['share'])} held out, "
+                     f"among the shoppers the forwarder reached)", holdout["measured"], money))
+        rows.append(("  its true value, the same shoppers without the clones", holdout["true"], money))
+    body = "".join(f'<tr><td>{_esc(label)}</td><td class="num">{_esc(fmt(spread["mean"]))}</td>'
+                   f'<td class="num">{_esc(fmt(spread["low"])) if spread.get("low") is not None else "n/a"}</td>'
+                   f'<td class="num">{_esc(fmt(spread["high"])) if spread.get("high") is not None else "n/a"}</td></tr>'
+                   for label, spread, fmt in rows)
+    definitions = "".join(f"<dt>{_esc(term)}</dt><dd>{_esc(text)}</dd>" for term, text in DEFINITIONS)
+    return (f'<section id="three-numbers"><h2>{_esc(headline["arm"])} against {_esc(headline["against"])}, '
+            f'over the whole run</h2><table><tr><th>figure</th><th class="num">mean</th><th class="num">95% low</th>'
+            f'<th class="num">95% high</th></tr>{body}</table><dl class="definitions">{definitions}</dl></section>')
+
+
+def _calibration_section(report: dict) -> str:
+    rows = report.get("calibration") or []
+    if not rows:
+        return ""
+    met = sum(1 for r in rows if r.get("within"))
+    body = "".join(
+        f'<tr class="calibration {"pass" if r.get("within") else "fail"}-row"><td>{_esc(r["name"].replace("_", " "))}</td>'
+        f'<td class="num">{_esc(_plain(r["target"]))}</td>'
+        f'<td class="num">{_esc(_plain(r["achieved"])) if r.get("achieved") is not None else "n/a"}</td>'
+        f'<td class="num">{_esc(_range(r))}</td><td>{_esc(r.get("tolerance", ""))}</td>'
+        f'<td class="{"pass" if r.get("within") else "fail"}">{"met" if r.get("within") else "missed"}</td>'
+        f'<td class="source">{_esc(r.get("note") or "")} <span class="muted">{_esc(r.get("kind", ""))}: '
+        f'{_esc(r.get("source", ""))}</span></td></tr>' for r in rows)
+    return (f'<section id="calibration"><h2>Calibration: {met} of {len(rows)} targets met</h2>'
+            '<p class="muted">Each target from a published benchmark or claim, against what the runs achieved '
+            '(mean over replications, with its 95% interval). A vendor\'s claim is shown, never tuned to.</p>'
+            '<table><tr><th>target</th><th class="num">target</th><th class="num">achieved</th>'
+            f'<th class="num">95% interval</th><th>tolerance</th><th>verdict</th><th>why, and source</th></tr>{body}'
+            '</table></section>')
+
+
+def _range(row: dict) -> str:
+    if row.get("low") is None:
+        return "n/a"
+    return f'{_plain(row["low"])} to {_plain(row["high"])}'
+
+
+SENSITIVITY_LABELS = {"identity.match_rate": "identity vendor's match rate",
+                      "identity.false_match_rate": "identity vendor's false matches",
+                      "account_share": "shoppers with a store account (drives native identification)",
+                      "login_rate": "account holders' sessions logged in (drives native identification)"}
+CLAIMED = (0.30, 0.50)  # Upstack's "30-50% more abandoned cart and checkout revenue", a vendor's claim
+
+
+def _sensitivity_section(report: dict) -> str:
+    """How far the headline moves with the assumptions that drive it most, and where a vendor's
+    claimed uplift would hold."""
+    panel = report.get("sensitivity")
+    if not panel:
+        return ""
+    rows = []
+    base = panel.get("base") or {}
+    for parameter in panel.get("parameters") or []:
+        name = parameter.get("name", "")
+        points = [(parameter.get("base_value"), base, "as the scenario has it")] + \
+            [(p["value"], p.get("uplift") or {}, "") for p in parameter.get("points") or []]
+        for value, spread, note in sorted(points, key=lambda p: (p[0] is None, p[0] if p[0] is not None else 0)):
+            mean = spread.get("mean")
+            if mean is not None and CLAIMED[0] <= mean <= CLAIMED[1]:
+                note = (note + "; " if note else "") + "the vendors' claimed +30-50% holds here"
+            rows.append(f'<tr class="sensitivity"><td>{_esc(SENSITIVITY_LABELS.get(name, name.replace("_", " ")))}</td>'
+                        f'<td class="num">{_esc(_plain(value))}</td>'
+                        f'<td class="num">{_percent(mean, signed=True)}</td>'
+                        f'<td class="num">{_percent(spread.get("low"), signed=True)} to '
+                        f'{_percent(spread.get("high"), signed=True)}</td><td>{_esc(note)}</td></tr>')
+    return (f'<section id="sensitivity"><h2>Sensitivity: what moves the headline</h2>'
+            f'<p class="muted">{_esc(panel.get("description", ""))} Upstack claims +30-50% more abandoned-cart '
+            'and checkout revenue; the one controlled test known (Instant, two weeks) measured about +20%.</p>'
+            '<table><tr><th>assumption</th><th class="num">value</th><th class="num">headline uplift</th>'
+            f'<th class="num">95% interval</th><th></th></tr>{"".join(rows)}</table></section>')
+
+
+def _footer(report: dict) -> str:
+    return (f'<footer class="muted" id="footer">Flow Sandbox {_esc(report.get("version", ""))} · seed '
+            f'{_esc(report.get("seed", ""))} · {_int(report.get("replications", 1))} replication'
+            f'{"s" if report.get("replications", 1) != 1 else ""}'
+            f'{" · intervals: " + _esc(report["intervals"]["method"]) if report.get("intervals") else ""}</footer>')
+
+
 def render_html(report: dict) -> str:
     """The whole report as one self-contained page: it must open from a file, offline, anywhere."""
     scenario, seed = report.get("scenario", ""), report.get("seed", "")
@@ -396,9 +554,11 @@ def render_html(report: dict) -> str:
         f'<title>Flow Sandbox report: {_esc(scenario)} (seed {_esc(seed)})</title><style>{CSS}</style></head>'
         f'<body><main><header><h1 id="title">{_esc(scenario)} <span class="muted" id="seed">seed {_esc(seed)}</span></h1>'
         f'<p class="muted">{facts}</p><p id="description">{_esc(report.get("description", ""))}</p></header>'
-        f'{_headline(report, arms, currency)}{_revenue_section(arms, currency)}{_over_time_section(arms, currency)}'
-        f'<h2>Arms</h2><div class="arms" id="arms">{cards}</div>'
-        f'{_uplift_section(report)}{_expectations_section(report)}{_assumptions_section(report)}'
+        f'{_headline(report, arms, currency)}{_numbers_section(report, currency)}{_revenue_section(report, arms, currency)}'
+        f'{_calibration_section(report)}{_sensitivity_section(report)}{_over_time_section(arms, currency)}'
+        f'<h2>Arms{" (the first replication)" if report.get("replications", 1) > 1 else ""}</h2>'
+        f'<div class="arms" id="arms">{cards}</div>'
+        f'{_uplift_section(report)}{_expectations_section(report)}{_assumptions_section(report)}{_footer(report)}'
         '</main></body></html>\n')
 
 

@@ -1,47 +1,36 @@
-"""The scenario runner: one discrete-event simulation per arm over the same seeded journeys.
+"""One replication of a scenario: a discrete-event simulation per arm over the same seeded journeys.
 
-Each arm gets a fresh sandbox and its own timeline. Shopper actions, the native integration's and
-the forwarder's deliveries and retries, and the shoppers' opens, clicks and orders after a message
-are all timeline items; before running one, the runner moves the sandbox's clock to its time, which
-runs every automation delay that falls due on the way, then reads what the sandbox sent and lets
-the response model decide what each recipient does. Nothing sleeps.
+Each arm gets a fresh sandbox and its own timeline (`arm_setup` builds both). Shopper actions, the
+native integration's and the forwarder's deliveries and retries, and the shoppers' opens, clicks
+and orders after a message are all timeline items; before running one, the loop moves the
+sandbox's clock to its time, which runs every automation delay that falls due on the way, then
+reads what the sandbox sent and lets the response model decide what each recipient does. Nothing
+sleeps. What the arm counts is the `scorecard`'s.
 
-Arms are paired: the same seed gives the same shoppers and the same organic journeys in every arm,
-and a shopper reacts the same way to the same flow's n-th message, so the difference between arms
-is what the arm changed. The organic journeys alone are the run without any message (`baseline`):
-recovered revenue is an arm's revenue above it; attributed revenue is what last-touch credits."""
+Arms are paired (common random numbers): the same seed gives the same shoppers and the same
+organic journeys in every arm, and a shopper answers a message according to what they experience
+(the message's purpose, its position among their messages of that purpose in the episode, the
+channel), never to a flow's name, so the difference between arms is only what the arm changed. The
+organic journeys alone are the run without any message (`baseline`): recovered revenue is an arm's
+revenue above it; attributed revenue is what last-touch credits."""
 from __future__ import annotations
 
-import datetime as _dt
 import gc
-import hashlib
 import random
-import re
-from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from scenarios import journeys
-from scenarios.driver import InProcess, Remote
-from scenarios.expectations import check
-from scenarios.forwarder import Destination, ForwarderContext, IdentityNetwork, load_forwarder
+from scenarios.arm_setup import ArmSetup
+from scenarios.forwarder import IdentityNetwork
+from scenarios.holdout import held_out
 from scenarios.model import PURCHASE, Delivered, PixelEvent
-from scenarios.native import NativeIntegration
-from scenarios.outcomes import Attribution, duplicates
-from scenarios.pipeline import ReferenceForwarder
+from scenarios.outcomes import Attribution
 from scenarios.scenario import Arm, Scenario
-from scenarios.setup import create_workflows, import_subscribers
+from scenarios.scorecard import Order, Scorecard
 from scenarios.timeline import Timeline
-from simulator.core.timefmt import iso, parse_instant
+from simulator.core.timefmt import parse_instant
 
-SETUP_LEAD = _dt.timedelta(days=1)  # the merchant's setup (list import, flows) starts this long before the first shopper
 DAY = 86400
-API_PATHS = {"klaviyo": "/klaviyo/api", "omnisend-api": "/omnisend/api", "omnisend-v3": "/omnisend/v3"}
-SECONDS = re.compile(r"\b\d+(\.\d+)? s\b")
-
-
-def auto_key(vendor: str, seed: int) -> str:
-    """A well-formed key made from the seed: the sandbox's open mode takes any, and names the account by it."""
-    digest = hashlib.blake2b(f"flow-sandbox-scenario|{seed}|{vendor}".encode(), digest_size=20).hexdigest()
-    return f"{digest[:24]}-{digest[24:40]}" if vendor == "omnisend" else f"pk_{digest[:34]}"
 
 
 def identity_network(population, identity: dict, seed: int) -> IdentityNetwork:
@@ -60,137 +49,55 @@ def identity_network(population, identity: dict, seed: int) -> IdentityNetwork:
     return IdentityNetwork(population.shoppers, devices)
 
 
-class Ledger:
-    """Every (event, destination) a sender accounts for, and how many it was handed."""
+@dataclass
+class ArmResult:
+    """An arm's figures, and what the experiment layer scores across arms (never in a report)."""
 
-    def __init__(self, destinations: int):
-        self.destinations = destinations
-        self.handled = 0
-        self.outcomes: Counter = Counter()
-        self.reasons: Counter = Counter()
-        self.delivered_shoppers: set[str] = set()
+    def revenue(self, since: dict[str, int] | None = None) -> dict[str, float]:
+        """Revenue per shopper, counting only orders at or after `since[shopper]` when given."""
+        found: dict[str, float] = {}
+        for order in self.orders:
+            if since is None or order.at >= since.get(order.shopper_id, order.at + 1):
+                found[order.shopper_id] = found.get(order.shopper_id, 0.0) + order.revenue
+        return found
 
-    def record(self, shopper_of_event, event_id: str, destination: str, outcome: str, reason: str) -> None:
-        self.outcomes[outcome] += 1
-        if outcome != "delivered":  # waits in seconds vary per event: grouped, they say the same thing
-            self.reasons[f"{outcome}: {SECONDS.sub('N s', reason)}"] += 1
-        else:
-            self.delivered_shoppers.add(shopper_of_event(event_id))
-
-    def summary(self, retries: int) -> dict:
-        recorded = sum(self.outcomes.values())
-        return {**{o: self.outcomes.get(o, 0) for o in ("delivered", "deduplicated", "filtered", "failed")},
-                "lost": max(0, self.handled * self.destinations - recorded), "retries": retries,
-                "reasons": dict(sorted(self.reasons.items()))}
+    figures: dict
+    orders: list  # scenarios.scorecard.Order: every order in the horizon
+    forwarded_to: dict[str, int]  # shopper id -> when the forwarder first delivered one of their events
+    held_out: set[str]  # shoppers the arm's holdout keeps out of the clones (ground truth)
+    flows: dict  # purpose -> recipients, messages, orders and revenue credited (benchmark view)
+    abandoned_known: tuple[int, int]  # (abandoned carts whose session the native integration delivered, all)
+    messages: list[dict]  # the outbox messages that counted, in the order sent
 
 
 class ArmRun:
     def __init__(self, scenario: Scenario, arm: Arm, population, params: dict, network: IdentityNetwork,
                  sandbox_url: str | None, progress: bool):
-        self.scenario, self.arm, self.population, self.params = scenario, arm, population, params
-        self.network = network
+        self.scenario, self.arm, self.population = scenario, arm, population
         self.calendar = parse_instant(scenario.start)  # the report's days
         self.end = scenario.horizon_days * DAY
-        self.driver = Remote(sandbox_url, self.calendar - SETUP_LEAD) if sandbox_url \
-            else InProcess(scenario.seed, self.calendar - SETUP_LEAD)
-        self.start = self.driver.origin + SETUP_LEAD  # on the sandbox's clock (a server's may be weeks on)
+        self.setup = ArmSetup(scenario, arm, population, params, network, sandbox_url, self.calendar)
+        self.driver, self.start = self.setup.driver, self.setup.start
         self.timeline = Timeline(self.start)
-        self.keys = {v: auto_key(v, scenario.seed) if k == "auto" else k for v, k in scenario.accounts.items()}
         self.progress = progress
-        self.shopper_by_address = {}
-        for shopper in population.shoppers.values():
-            self.shopper_by_address[shopper.email] = shopper.id
-            self.shopper_by_address[shopper.phone] = shopper.id
         self.event_shopper: dict[str, str] = {}
-        self.sessions: dict[str, list[int]] = defaultdict(list)
+        self.event_session: dict[str, str] = {}
         self.responder = journeys.Responder(population, params, scenario.seed)
         self.attribution = Attribution(scenario.attribution_days, scenario.attribution_touches)
-        self.sequence: dict[tuple[str, str], list[int]] = defaultdict(list)
-        self.orders: dict[str, tuple[int, float, bool, str | None]] = {}  # order id -> at, revenue, induced, credit
-        self.messages: list[dict] = []
-        self._session_ids: set[str] = set()
+        self.score = Scorecard(self.start, self.end)
 
-    # -- senders ---------------------------------------------------------------------------
-
-    def _context(self, ledger: Ledger, destinations: list[Destination], options: dict, name: str) -> ForwarderContext:
-        return ForwarderContext(
-            http=self.driver.http, destinations=destinations,
-            network=self.network,
-            rng=random.Random(f"{self.scenario.seed}|{name}"), now=lambda: self.timeline.now,
-            iso=self.timeline.iso, schedule=self.timeline.schedule,
-            record=lambda event_id, destination, outcome, reason: ledger.record(
-                self.event_shopper.get, event_id, destination, outcome, reason),
-            options=options)
-
-    def _destinations(self) -> list[Destination]:
-        found = []
-        chosen = self.arm.destinations
-        for spec in self.scenario.destinations:
-            if chosen is not None and spec["name"] not in chosen:
-                continue
-            vendor = "klaviyo" if spec["api"] == "klaviyo" else "omnisend"
-            found.append(Destination(spec["name"], spec["api"], self.driver.base_url + API_PATHS[spec["api"]],
-                                     self.keys[vendor], spec.get("connection", "main"), spec.get("filters", {}),
-                                     spec.get("options", {})))
-        return found
-
-    def _native_destinations(self) -> list[Destination]:
-        found = []
-        for vendor in sorted(self.keys):
-            api = "klaviyo" if vendor == "klaviyo" else self.scenario.native_omnisend_api
-            found.append(Destination(f"native {vendor}", api, self.driver.base_url + API_PATHS[api], self.keys[vendor]))
-        return found
-
-    # -- the run ---------------------------------------------------------------------------
-
-    def run(self) -> dict:
+    def run(self) -> ArmResult:
         try:
-            return self._run()
+            self.purposes = self.setup.merchant()
+            self.senders = self.setup.senders(self.timeline, self.event_shopper, self.event_session)
+            for event in self.population.events:
+                self.timeline.schedule(event.at, lambda e=event: self._capture(e))
+            self._loop()
+            self.driver.advance_to(self.timeline.instant(max(self.end, self.timeline.now)))
+            self._read_messages()
+            return self._result(self.driver.runs())
         finally:
             self.driver.close()
-
-    def _run(self) -> dict:
-        if self.scenario.settings:
-            self.driver.configure(self.scenario.settings)
-        setup_clock = [self.start - SETUP_LEAD]
-
-        def wait(seconds: float) -> None:
-            setup_clock[0] += _dt.timedelta(seconds=seconds)
-            self.driver.advance_to(setup_clock[0])
-        if "omnisend" in self.keys:
-            import_subscribers(self.driver.http, self.driver.base_url, self.keys["omnisend"],
-                               self.population.shoppers.values(), iso(self.start - SETUP_LEAD), wait)
-        created = create_workflows(self.driver.http, self.driver.base_url, self.keys, self.scenario,
-                                   self.arm.workflows, iso(setup_clock[0]), wait)
-        self.purposes = {c.name: c.purpose for c in created}
-        self.native_ledger = self.forward_ledger = None
-        senders = []
-        if self.arm.native:
-            destinations = self._native_destinations()
-            self.native_ledger = Ledger(len(destinations))
-            devices = {d.id: d for s in self.population.shoppers.values() for d in s.devices}
-            self.native = NativeIntegration(self.params, devices)
-            self.native.start(self._context(self.native_ledger, destinations, {}, "native"))
-            senders.append((self.native, self.native_ledger))
-        if self.arm.forwarder:
-            if self.arm.forwarder == "reference":
-                options = {"pixel_cookie_days": self.params["pixel_cookie_days"], **self.arm.forwarder_options}
-                self.forwarder = ReferenceForwarder(**options)
-            else:
-                self.forwarder = load_forwarder(self.arm.forwarder, self.arm.forwarder_options)
-            destinations = self._destinations()
-            self.forward_ledger = Ledger(len(destinations))
-            self.forwarder.start(self._context(self.forward_ledger, destinations, self.arm.forwarder_options,
-                                               "forwarder"))
-            senders.append((self.forwarder, self.forward_ledger))
-        self.senders = senders
-        self.driver.advance_to(self.start)
-        for event in self.population.events:
-            self.timeline.schedule(event.at, lambda e=event: self._capture(e))
-        self._loop()
-        self.driver.advance_to(self.timeline.instant(max(self.end, self.timeline.now)))
-        self._read_messages()
-        return self._summary(self.driver.runs())
 
     def _loop(self) -> None:
         """Run the timeline dry. Past the horizon no shopper acts and no message counts, but the
@@ -213,31 +120,28 @@ class ArmRun:
         """The pixel sees an event (`induced`: one a message brought about); every sender is handed
         it, and the run keeps score."""
         self.event_shopper[event.id] = event.shopper_id
-        starts = self.sessions[event.shopper_id]
-        if event.session_id not in self._session_ids:
-            self._session_ids.add(event.session_id)
-            starts.append(event.at)
-        if event.name == PURCHASE and event.properties["order_id"] not in self.orders:
-            self.orders[event.properties["order_id"]] = (
-                event.at, event.properties["revenue"], induced, self.attribution.credit(event.shopper_id, event.at))
-        for sender, ledger in self.senders:
-            ledger.handled += 1
-            sender.handle(event)
+        self.event_session[event.id] = event.session_id
+        self.score.session(event.shopper_id, event.session_id, event.at)
+        if event.name == PURCHASE:
+            self.score.order(Order(event.properties["order_id"], event.at, event.shopper_id,
+                                   event.properties["revenue"], induced,
+                                   self.attribution.credit(event.shopper_id, event.at)))
+        for sending in self.senders:
+            sending.ledger.handled += 1
+            sending.sender.handle(event)
 
     def _read_messages(self) -> None:
         for message in self.driver.new_messages():
             at = int((parse_instant(message["sent_at"]) - self.start).total_seconds())
             if message["test"] or at >= self.end:
                 continue
-            self.messages.append(message)
-            shopper_id = self.shopper_by_address.get(message["recipient"])
+            self.score.messages.append(message)
+            shopper_id = self.population.recipients.get(message["recipient"])
             if shopper_id is None:
                 continue
-            history = self.sequence[(shopper_id, message["workflow_name"])]
-            history.append(at)
-            sequence = sum(1 for t in history if at - t <= 7 * DAY)
-            response = self.responder.respond(Delivered(message["id"], message["vendor"], message["channel"],
-                                                        message["workflow_name"], message["recipient"], at, sequence))
+            response = self.responder.respond(Delivered(
+                message["id"], message["vendor"], message["channel"], message["workflow_name"], message["recipient"],
+                at, self.purposes.get(message["workflow_name"], "cart")))
             for kind, when in (("open", response.opened_at), ("click", response.clicked_at)):
                 if when is not None and when < self.end:
                     self.timeline.schedule(when, lambda m=message, k=kind, s=shopper_id, w=when:
@@ -249,65 +153,38 @@ class ArmRun:
         self.driver.engage(message["id"], kind, "https://store.example/cart" if kind == "click" else None)
         self.attribution.touch(shopper_id, at, kind, message["workflow_name"])
 
-    # -- the arm's figures -----------------------------------------------------------------
-
-    def _summary(self, runs: list[dict]) -> dict:
+    def _result(self, runs: list[dict]) -> ArmResult:
         visitors = len(self.population.shoppers)
-        identified = set()
-        for ledger in (self.native_ledger, self.forward_ledger):
-            if ledger is not None:
-                identified |= ledger.delivered_shoppers
+        by_name = {s.name: s for s in self.senders}
+        native, forwarder = by_name.get("native"), by_name.get("forwarder")
+        identified = set().union(*(set(s.ledger.delivered_shoppers) for s in self.senders))
         identified.discard(None)
-        ended = iso(self.timeline.instant(self.end))  # ISO instants of one format compare as text
-        runs = [r for r in runs if r["created_at"] < ended]
-        entries = Counter(r["workflow_name"] for r in runs if r["entered_at"] and r["entered_at"] < ended)
-        per_workflow = Counter(m["workflow_name"] for m in self.messages)
-        per_shopper = Counter(m["recipient"] for m in self.messages)
-        pairs = duplicates(runs, self.purposes, self.sessions, self.shopper_by_address.get, self.start,
-                           self.scenario.duplicate_window_hours)
-        orders = [o for o in self.orders.values() if o[0] < self.end]
-        days = self.scenario.horizon_days
-        by_day = [{"day": (self.calendar + _dt.timedelta(days=d)).date().isoformat(), "messages": 0, "orders": 0,
-                   "revenue": 0.0, "recovered_revenue": 0.0, "attributed_revenue": 0.0} for d in range(days)]
-        for message in self.messages:
-            day = int((parse_instant(message["sent_at"]) - self.start).total_seconds()) // DAY
-            if 0 <= day < days:
-                by_day[day]["messages"] += 1
-        for at, revenue, induced, credit in orders:
-            row = by_day[at // DAY]
-            row["orders"] += 1
-            row["revenue"] += revenue
-            row["recovered_revenue"] += revenue if induced else 0.0
-            row["attributed_revenue"] += revenue if credit else 0.0
-        for row in by_day:
-            for key in ("revenue", "recovered_revenue", "attributed_revenue"):
-                row[key] = round(row[key], 2)
-        forwarded = self.forward_ledger.summary(getattr(self.forwarder, "retries", 0)) if self.forward_ledger \
-            else None
-        return {
+        forwarded = forwarder.ledger.summary(getattr(forwarder.sender, "retries", 0)) if forwarder else None
+        figures = {
             "description": self.arm.description,
             "visitors": visitors,
             "identified": len(identified),
             "identified_share": round(len(identified) / visitors, 4),
-            "native_events": self.native_ledger.outcomes.get("delivered", 0) if self.native_ledger else 0,
+            "native_events": native.ledger.outcomes.get("delivered", 0) if native else 0,
             "events_forwarded": forwarded["delivered"] if forwarded else 0,
             "delivery": forwarded or {"delivered": 0, "deduplicated": 0, "filtered": 0, "failed": 0, "lost": 0,
                                       "retries": 0, "reasons": {}},
-            "native_delivery": self.native_ledger.summary(self.native.retries) if self.native_ledger else None,
-            "workflow_entries": {name: entries.get(name, 0) for name in self.arm.workflows},
-            "messages_sent": len(self.messages),
-            "messages_by_workflow": {name: per_workflow.get(name, 0) for name in self.arm.workflows},
-            "messages_per_shopper": {"mean": round(sum(per_shopper.values()) / len(per_shopper), 3) if per_shopper
-                                     else 0.0, "max": max(per_shopper.values(), default=0)},
-            "duplicates": sum(pairs.values()),
-            "duplicates_by_pair": dict(sorted(pairs.items())),
-            "orders": len(orders),
-            "revenue": round(sum(o[1] for o in orders), 2),
-            "recovered_orders": sum(1 for o in orders if o[2]),
-            "recovered_revenue": round(sum(o[1] for o in orders if o[2]), 2),
-            "attributed_revenue": round(sum(o[1] for o in orders if o[3]), 2),
-            "by_day": by_day,
+            "native_delivery": native.ledger.summary(native.sender.retries) if native else None,
+            **self.score.figures(runs, self.arm.workflows, self.purposes, self.population.recipients.get,
+                                 self.calendar, self.scenario.horizon_days, self.scenario.duplicate_window_hours),
         }
+        if self.arm.holdout:
+            figures["holdout_share"] = self.arm.holdout
+        abandoned = [v.session_id for visits in self.population.visits.values() for v in visits
+                     if v.items and v.purchased_at is None]
+        known = native.ledger.delivered_sessions if native else set()
+        shoppers = self.population.shoppers.values()
+        return ArmResult(
+            figures, self.score.counted_orders(),
+            {s: at for s, at in forwarder.ledger.delivered_shoppers.items() if s} if forwarder else {},
+            {s.id for s in shoppers if held_out(s.email, self.arm.holdout, self.scenario.seed)},
+            self.score.flow_benchmarks(self.purposes),
+            (sum(1 for session in abandoned if session in known), len(abandoned)), self.score.messages)
 
 
 def _progress(enabled: bool, total: int, label: str):
@@ -317,52 +194,26 @@ def _progress(enabled: bool, total: int, label: str):
     return tqdm(total=total, desc=label, unit="s", unit_scale=True, leave=False, disable=None)
 
 
-UPLIFT_METRICS = ("identified", "workflow_entries", "messages_sent", "orders", "revenue", "recovered_revenue",
-                  "attributed_revenue")
-
-
-def _figure(arm: dict, metric: str) -> float:
-    value = arm[metric]
-    return sum(value.values()) if isinstance(value, dict) else value
-
-
-def run(scenario: Scenario, sandbox_url: str | None = None, progress: bool = False) -> dict:
-    """Every arm of the scenario; the report as a dict (see docs/scenarios.md)."""
+def run_arms(scenario: Scenario, sandbox_url: str | None = None, progress: bool = False):
+    """One replication: every arm over the scenario's seeded population; (population, results by arm)."""
     params = journeys.load_parameters(scenario.parameters)
     catalog = journeys.load_catalog() if scenario.catalog == "default" else scenario.catalog
     population = journeys.generate(scenario.visitors, scenario.horizon_days, scenario.seed, params, catalog)
-    organic = {}
-    for event in population.events:
-        if event.name == PURCHASE:
-            organic[event.properties["order_id"]] = event.properties["revenue"]
     network = identity_network(population, scenario.identity, scenario.seed)
-    arms = {}
+    results = {}
     # The population lives through every arm: frozen, the cyclic collector stops rescanning its
     # million objects on each full collection, which made the cost per shopper grow with the run.
     gc.collect()
     gc.freeze()
     try:
         for arm in scenario.arms:
-            arms[arm.name] = ArmRun(scenario, arm, population, params, network, sandbox_url, progress).run()
+            results[arm.name] = ArmRun(scenario, arm, population, params, network, sandbox_url, progress).run()
     finally:
         gc.unfreeze()
-    first = next(iter(arms.values()))
-    uplift = {}
-    for name, arm in list(arms.items())[1:]:
-        uplift[name] = {m: (round(_figure(arm, m) / _figure(first, m) - 1, 4) if _figure(first, m) else None)
-                        for m in UPLIFT_METRICS}
-    report = {
-        "scenario": scenario.name, "description": scenario.description.strip(), "seed": scenario.seed,
-        "visitors": scenario.visitors, "horizon_days": scenario.horizon_days, "start": scenario.start,
-        "currency": "USD",
-        "baseline": {"orders": len(organic), "revenue": round(sum(organic.values()), 2)},
-        "arms": arms, "uplift": uplift,
-        "settings": {"duplicate_window_hours": scenario.duplicate_window_hours,
-                     "attribution_window_days": scenario.attribution_days,
-                     "attribution_touches": list(scenario.attribution_touches),
-                     "identity": {"match_rate": scenario.identity.get("match_rate", 0.35),
-                                  "false_match_rate": scenario.identity.get("false_match_rate", 0.0)}},
-        "assumptions": journeys.describe_parameters(scenario.parameters),
-    }
-    report["expectations"] = check(scenario.expectations, report)
-    return report
+    return population, results
+
+
+def run(scenario: Scenario, sandbox_url: str | None = None, progress: bool = False) -> dict:
+    """Every arm of the scenario, one replication; the report as a dict (see docs/scenarios.md)."""
+    from scenarios.experiment import Experiment
+    return Experiment(scenario, replications=1, sandbox_url=sandbox_url, progress=progress).report()

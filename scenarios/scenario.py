@@ -43,6 +43,7 @@ class Arm:
     forwarder: str | None = None
     forwarder_options: dict = field(default_factory=dict)
     destinations: tuple[str, ...] | None = None  # None: every destination
+    holdout: float = 0.0  # share of shoppers the forwarder's clones keep out (scenarios/holdout.py)
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class Scenario:
     attribution_days: float
     attribution_touches: tuple[str, ...]
     expectations: list[dict]
+    sensitivity: dict = field(default_factory=dict)  # {replications, vary: {name: [values]}}; empty: no panel
 
     def with_overrides(self, seed: int | None = None, visitors: int | None = None) -> "Scenario":
         return replace(self, seed=self.seed if seed is None else seed,
@@ -223,9 +225,15 @@ def _build(data: dict, filename: str, node) -> Scenario:
         for j, name in enumerate(spec.get("destinations", [])):
             if name not in names:
                 fail(["arms", i, "destinations", j], f"no destination named {name!r}")
+        if spec.get("holdout"):
+            clones = [name for name in spec["workflows"] if workflows[name].metric_suffix]
+            apis = {d["api"] for d in destinations if d["name"] in spec.get("destinations", names)}
+            if not forwarder or apis != {"klaviyo"} or not clones:
+                fail(["arms", i, "holdout"], "a holdout needs a forwarder sending to Klaviyo and the cloned flows "
+                     "(workflows with a metric_suffix) whose profile filter keeps held-out shoppers out")
         arms.append(Arm(spec["name"], tuple(spec["workflows"]), spec.get("description", ""), spec.get("native", True),
                         forwarder, spec.get("forwarder_options", {}),
-                        tuple(spec["destinations"]) if "destinations" in spec else None))
+                        tuple(spec["destinations"]) if "destinations" in spec else None, spec.get("holdout", 0.0)))
     arm_names = {a.name for a in arms}
     for i, expectation in enumerate(data.get("expectations", [])):
         if expectation["arm"] not in arm_names:
@@ -251,7 +259,7 @@ def _build(data: dict, filename: str, node) -> Scenario:
     except ValueError as exc:
         fail(["parameters"], str(exc))
     accounts = {vendor: (spec or {}).get("key", "auto") for vendor, spec in data["accounts"].items()}
-    return Scenario(
+    scenario = Scenario(
         name=data["name"], path=filename, description=data.get("description", ""), seed=values["seed"],
         visitors=values["visitors"], horizon_days=values["horizon_days"], start=values["start"],
         catalog=values["catalog"], parameters=data.get("parameters") or {}, identity=data.get("identity") or {},
@@ -260,4 +268,12 @@ def _build(data: dict, filename: str, node) -> Scenario:
         duplicate_window_hours=(data.get("duplicates") or {}).get("window_hours", 168),
         attribution_days=(data.get("attribution") or {}).get("window_days", 5),
         attribution_touches=tuple((data.get("attribution") or {}).get("touches", ("open", "click"))),
-        expectations=data.get("expectations", []))
+        expectations=data.get("expectations", []), sensitivity=data.get("sensitivity") or {})
+    if scenario.sensitivity:
+        from scenarios.sweep import SweepError, parse_varies
+        texts = [f"{name}={','.join(str(v) for v in values)}" for name, values in scenario.sensitivity["vary"].items()]
+        try:
+            parse_varies(texts, scenario)
+        except SweepError as exc:
+            fail(["sensitivity", "vary"], str(exc).replace("--vary ", ""))
+    return scenario

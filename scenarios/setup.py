@@ -3,7 +3,7 @@
 Klaviyo needs metric ids before a flow can name them, and a metric exists only once an event of
 that name has arrived: the store's history is stood in for by one event per metric from the
 store owner's profile, before any flow exists (so it triggers nothing). Cross-flow exclusions are
-Upstack's recipe (flows-and-journeys.md §1.7): "Received Email zero times in the last N days where
+Upstack's recipe (https://docs.upstackdata.com/en/articles/12159415): "Received Email zero times in the last N days where
 $flow is <the other flow>", added to the clone's flow filter, so the other flow must exist first."""
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Callable
 
 import httpx
 
+from scenarios.holdout import flow_filter_group
 from scenarios.pipeline.mappings import OMNISEND_VERSION
 from scenarios.scenario import OMNISEND_AUTOMATIONS, Scenario, Workflow
 from simulator.sandbox import KLAVIYO_REVISION  # the current SDK's: flows need a recent revision
@@ -22,7 +23,13 @@ from simulator.klaviyo.fixtures import PREFIX, flow_body, with_metric_ids
 OWNER = "owner@store.example"  # the profile whose events create the metrics
 RECEIVED_EMAIL = "Received Email"
 FUNNEL = ("Viewed Product", "Added to Cart", "Started Checkout")  # what a forwarder sends under its suffix
-POST_PURCHASE = ("Placed Order", "placed order", "paid for order", "order fulfilled")
+# A flow's purpose, from the event that starts it (Klaviyo's metric or Omnisend's event name); a
+# trigger not listed here (a scenario's own body) counts as a cart reminder.
+PURPOSE_OF_TRIGGER = {"Viewed Product": "browse", "viewed product": "browse",
+                      "Added to Cart": "cart", "added product to cart": "cart",
+                      "Started Checkout": "checkout", "Checkout Started": "checkout", "started checkout": "checkout",
+                      "Placed Order": "post-purchase", "placed order": "post-purchase",
+                      "paid for order": "post-purchase", "order fulfilled": "post-purchase"}
 
 
 class SetupError(Exception):
@@ -34,7 +41,7 @@ class Created:
     name: str
     vendor: str
     id: str
-    purpose: str  # abandonment | post-purchase: messages of one purpose about one episode can duplicate
+    purpose: str  # one of scenarios.model.PURPOSES
 
 
 def klaviyo_headers(key: str) -> dict:
@@ -48,10 +55,11 @@ def omnisend_headers(key: str) -> dict:
 
 
 def create_workflows(http: httpx.Client, base_url: str, keys: dict, scenario: Scenario, names: tuple[str, ...],
-                     at: str, wait: Callable[[float], None]) -> list[Created]:
+                     at: str, wait: Callable[[float], None], holdout: bool = False) -> list[Created]:
     """Create and switch on the named workflows (in the scenario's order). `wait(seconds)` moves the
     sandbox's clock on: to let it process the metric-making events, and to honour a 429's
-    Retry-After (creating flows is rate limited like any other call)."""
+    Retry-After (creating flows is rate limited like any other call). With `holdout`, the
+    forwarder's clones (flows on suffixed metrics) keep out profiles marked held out."""
     call = Caller(http, wait)
     chosen = [w for w in scenario.workflows.values() if w.name in names]
     created: list[Created] = []
@@ -61,7 +69,7 @@ def create_workflows(http: httpx.Client, base_url: str, keys: dict, scenario: Sc
         metric_ids = _klaviyo_metrics(call, base_url, key, klaviyo, at, wait)
         ids: dict[str, str] = {}
         for workflow in klaviyo:
-            body, trigger = _klaviyo_body(workflow, metric_ids, ids)
+            body, trigger = _klaviyo_body(workflow, metric_ids, ids, holdout and bool(workflow.metric_suffix))
             response = call("POST", f"{base_url}/klaviyo/api/flows", klaviyo_headers(key), body, workflow)
             flow_id = response.json()["data"]["id"]
             call("PATCH", f"{base_url}/klaviyo/api/flows/{flow_id}", klaviyo_headers(key),
@@ -102,7 +110,7 @@ def import_subscribers(http: httpx.Client, base_url: str, key: str, shoppers, at
 
 
 def _purpose(trigger_name: str) -> str:
-    return "post-purchase" if trigger_name.split(" - ")[0] in POST_PURCHASE else "abandonment"
+    return PURPOSE_OF_TRIGGER.get(trigger_name.split(" - ")[0], "cart")
 
 
 def _omnisend_fixture(name: str) -> dict:
@@ -164,7 +172,8 @@ def _klaviyo_metrics(call, base_url, key, workflows: list[Workflow], at: str, wa
     return found
 
 
-def _klaviyo_body(workflow: Workflow, metric_ids: dict[str, str], flow_ids: dict[str, str]) -> tuple[dict, str]:
+def _klaviyo_body(workflow: Workflow, metric_ids: dict[str, str], flow_ids: dict[str, str],
+                  holdout: bool = False) -> tuple[dict, str]:
     body = _klaviyo_source(workflow)
     definition = body["data"]["attributes"]["definition"]
     body["data"]["attributes"]["name"] = workflow.name
@@ -183,6 +192,8 @@ def _klaviyo_body(workflow: Workflow, metric_ids: dict[str, str], flow_ids: dict
                                  "quantity": workflow.exclusion_days},
             "metric_filters": [{"property": "$flow",
                                 "filter": {"type": "string", "operator": "equals", "value": flow_ids[other]}}]}]})
+    if holdout:
+        groups.append(flow_filter_group())
     if groups:
         definition["profile_filter"] = {"condition_groups": groups}
     return with_metric_ids(body, metric_ids), trigger

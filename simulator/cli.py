@@ -1,5 +1,5 @@
 """`simulator` command line: `simulator serve` runs the sandbox on a port; `simulator run` runs a
-scenario (scenarios/command.py)."""
+scenario (scenarios/command.py); `simulator sweep` varies a scenario's assumptions (scenarios/sweep_command.py)."""
 from __future__ import annotations
 
 import argparse
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=8)
     from scenarios.command import add_arguments
     add_arguments(commands.add_parser("run", help="run a shopper scenario and write its report"))
+    from scenarios.sweep_command import add_arguments as add_sweep_arguments
+    add_sweep_arguments(commands.add_parser("sweep", help="vary a scenario's assumptions one at a time and chart "
+                                                          "how far each moves the headline uplift"))
     return parser
 
 
@@ -70,6 +73,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "sweep":
+        from scenarios.sweep_command import main as sweep
+        return sweep(args)
     from scenarios.command import main as run_scenario
     return run_scenario(args)
 

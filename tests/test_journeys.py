@@ -37,10 +37,10 @@ def sessions_by_id(population: Population) -> dict[str, set[str]]:
     return steps
 
 
-def delivered(recipient: str, at: int, *, message_id="msg-1", workflow="Abandoned Cart", sequence=1,
+def delivered(recipient: str, at: int, *, message_id="msg-1", workflow="Abandoned Cart", purpose="checkout",
               channel="email") -> Delivered:
     return Delivered(message_id=message_id, vendor="klaviyo", channel=channel, workflow_name=workflow,
-                     recipient=recipient, at=at, sequence=sequence)
+                     recipient=recipient, at=at, purpose=purpose)
 
 
 # --- fixtures and parameters -------------------------------------------------------------------
@@ -219,15 +219,17 @@ def cart_leavers(population: Population):
                 break
 
 
-def test_the_same_flow_message_gets_the_same_answer_in_both_arms(crowd, params):
-    """Paired arms: message ids differ, so the draws must come from shopper, flow, sequence, episode."""
+def test_the_same_experience_gets_the_same_answer_whatever_the_flow_is_called(crowd, params):
+    """Paired arms: the draws come from shopper, episode, purpose, position and channel, never from
+    the flow's name or the message id, so a renamed clone meets the same shopper's same answer."""
     control, treatment = Responder(crowd, params, 11), Responder(crowd, params, 11)
     clicks = 0
     for shopper, visit in list(cart_leavers(crowd))[:400]:
-        for sequence in (1, 2):
-            at = visit.start + 3600 * 24 * sequence
-            a = control.respond(delivered(shopper.email, at, message_id=f"ctl-{shopper.id}-{sequence}", sequence=sequence))
-            b = treatment.respond(delivered(shopper.email, at, message_id=f"trt-{shopper.id}-{sequence}", sequence=sequence))
+        for position in (1, 2):
+            at = visit.start + 3600 * 24 * position
+            a = control.respond(delivered(shopper.email, at, message_id=f"ctl-{shopper.id}-{position}"))
+            b = treatment.respond(delivered(shopper.email, at, message_id=f"trt-{shopper.id}-{position}",
+                                            workflow=f"Clone {position} - Upstack Data"))
             assert (a.opened_at, a.clicked_at) == (b.opened_at, b.clicked_at)
             assert [replace(e, click=None) for e in a.events] == [replace(e, click=None) for e in b.events]
             if a.events:
@@ -237,17 +239,46 @@ def test_the_same_flow_message_gets_the_same_answer_in_both_arms(crowd, params):
     assert clicks > 20
 
 
+def test_purpose_and_position_each_draw_afresh(crowd, params):
+    """A browse reminder and a checkout reminder at the same moment are different experiences, and
+    so are a first and a second checkout reminder: their draws are independent."""
+    always_open = {**params, "email_open_rate_first": 0.5, "email_open_rate_later": 0.5}
+    by_purpose, by_position = [], []
+    for shopper, visit in list(cart_leavers(crowd))[:300]:
+        at = visit.start + 3600
+        responder = Responder(crowd, always_open, 11)
+        checkout = responder.respond(delivered(shopper.email, at)).opened_at is not None
+        browse = responder.respond(delivered(shopper.email, at, purpose="browse")).opened_at is not None
+        second = responder.respond(delivered(shopper.email, at)).opened_at is not None
+        by_purpose.append(checkout == browse)
+        by_position.append(checkout == second)
+    # independent fair coins agree about half the time; the same draw would agree always
+    assert 0.35 < sum(by_purpose) / len(by_purpose) < 0.65
+    assert 0.35 < sum(by_position) / len(by_position) < 0.65
+
+
+def test_browse_reminders_convert_less_than_cart_and_checkout_reminders(params):
+    from scenarios.journeys import order_rate
+    assert order_rate(params, "browse") < order_rate(params, "cart") < order_rate(params, "checkout")
+    assert order_rate(params, "post-purchase") < order_rate(params, "cart")
+
+
 def test_open_and_click_rates_follow_the_benchmark(crowd, params):
-    responder = Responder(crowd, params, 11)
     leavers = list(cart_leavers(crowd))
-    for sequence, opens, clicks in ((1, "email_open_rate_first", "email_click_rate_first"),
+    for position, opens, clicks in ((1, "email_open_rate_first", "email_click_rate_first"),
                                     (2, "email_open_rate_later", "email_click_rate_later")):
-        answers = [responder.respond(delivered(s.email, v.start + 3600, sequence=sequence)) for s, v in leavers]
+        responder = Responder(crowd, params, 11)
+        answers = []
+        for s, v in leavers:
+            for _ in range(position):  # the answer to the shopper's n-th checkout reminder
+                answer = responder.respond(delivered(s.email, v.start + 3600))
+            answers.append(answer)
         opened = [a for a in answers if a.opened_at is not None]
         clicked = [a for a in answers if a.clicked_at is not None]
         assert len(opened) / len(answers) == pytest.approx(params[opens], abs=0.04)
         assert len(clicked) / len(answers) == pytest.approx(params[clicks], abs=0.03)
         assert all(a.opened_at is not None and a.opened_at < a.clicked_at for a in clicked)
+    responder = Responder(crowd, params, 11)
     sms = [responder.respond(delivered(s.phone, v.start + 3600, channel="sms", workflow="AC SMS")) for s, v in leavers]
     assert all(a.opened_at is None for a in sms)
     assert sum(a.clicked_at is not None for a in sms) / len(sms) == pytest.approx(params["sms_click_rate"], abs=0.03)
@@ -255,7 +286,7 @@ def test_open_and_click_rates_follow_the_benchmark(crowd, params):
 
 def test_a_click_can_induce_one_order_per_episode(crowd):
     always = load_parameters({"email_open_rate_first": 1.0, "email_click_rate_first": 1.0, "email_open_rate_later": 1.0,
-                              "email_click_rate_later": 1.0, "order_after_click_rate": 1.0,
+                              "email_click_rate_later": 1.0, "order_after_click_rate_checkout": 1.0,
                               "empty_cart_order_factor": 1.0})
     responder = Responder(crowd, always, 11)
     shopper, visit = next(cart_leavers(crowd))
@@ -265,14 +296,14 @@ def test_a_click_can_induce_one_order_per_episode(crowd):
     assert order.email_typed and order.email == shopper.email
     assert {item["product_id"] for item in order.properties["items"]} == {p["product_id"] for p, _ in visit.items}
     assert order.id == f"ev-{shopper.id[-6:]}-m{len(first.events)}"
-    second = responder.respond(delivered(shopper.email, visit.start + 7200, sequence=2))
+    second = responder.respond(delivered(shopper.email, visit.start + 7200))
     assert second.clicked_at is not None and PURCHASE not in {e.name for e in second.events}
     assert second.events[0].id == f"ev-{shopper.id[-6:]}-m{len(first.events) + 1}"  # the counter goes on
 
 
 def test_no_induced_order_when_the_shopper_buys_organically_soon_after(crowd):
     always = load_parameters({"email_open_rate_first": 1.0, "email_click_rate_first": 1.0,
-                              "order_after_click_rate": 1.0, "empty_cart_order_factor": 1.0})
+                              "order_after_click_rate_checkout": 1.0, "empty_cart_order_factor": 1.0})
     responder = Responder(crowd, always, 11)
     lookahead = always["organic_purchase_lookahead_days"] * 86_400
     checked = 0

@@ -343,3 +343,59 @@ def test_chromium_screenshot_shows_the_charts(rendered):
     # solid fills of the revenue bars, the arms' lines and the entries bars, all within the first 2400px
     for color in (RECOVERED_COLOR, ATTRIBUTED_COLOR, ARM_COLORS[0], ARM_COLORS[1], ARM_COLORS[2], MESSAGES_COLOR):
         assert pixels[hex_rgb(color)] > 1000, f"{color} is (almost) nowhere on screen"
+
+
+# ---- a replicated run, as a stakeholder reads it ----
+
+@pytest.fixture(scope="module")
+def replicated(tmp_path_factory):
+    """A real two-replication run of a small uplift scenario with a holdout arm."""
+    from dataclasses import replace as _replace
+
+    from scenarios.experiment import Experiment
+    from scenarios.scenario import load
+    scenario = load("uplift-klaviyo").with_overrides(visitors=300)
+    scenario = _replace(scenario, horizon_days=10, arms=[scenario.arms[0], scenario.arms[-1]], expectations=[])
+    report = Experiment(scenario, replications=2, jobs=1).report()
+    out = tmp_path_factory.mktemp("replicated")
+    _, page = write_reports(report, out)
+    return report, page
+
+
+def test_the_headline_is_one_sentence_with_its_interval(replicated):
+    report, page = replicated
+    dom = Dom(page.read_text())
+    sentence = dom.text_of("headline-sentence")
+    uplift = report["headline"]["recovered_revenue_uplift"]
+    if uplift["mean"] is not None:
+        assert sentence.startswith(f"{uplift['mean'] * 100:+.1f}% incremental revenue from abandonment flows")
+        assert f"95% interval {uplift['low'] * 100:+.1f}% to {uplift['high'] * 100:+.1f}%" in sentence
+    assert "a month" in sentence
+
+
+def test_the_page_keeps_the_three_numbers_apart_and_shows_calibration(replicated):
+    report, page = replicated
+    text = page.read_text()
+    dom = Dom(text)
+    assert dom.find("section", id="three-numbers") and dom.find("section", id="calibration")
+    assert len(dom.find("tr", "calibration")) == len(report["calibration"])
+    for term in ("Extra flow entries", "Attributed revenue", "Incremental revenue"):
+        assert f"<dt>{term}</dt>" in text
+    assert "Incremental revenue the holdout measures" in text
+    footer = dom.text_of("footer")
+    assert f"seed {report['seed']}" in footer and "2 replications" in footer and report["version"] in footer
+    assert "fixtures/" not in text and "shared/" not in text and "§" not in text
+
+
+def test_chromium_renders_the_replicated_report(replicated, tmp_path):
+    if CHROMIUM is None:
+        pytest.skip("no `chromium` on PATH: install Debian's chromium (apt-get install chromium) for the browser test")
+    report, page = replicated
+    dom = Dom(chromium("--dump-dom", page.as_uri(), profile=tmp_path / "profile").stdout.decode("utf-8"))
+    assert dom.text_of("headline-sentence").endswith(".")
+    assert len(dom.find("tr", "calibration")) == len(report["calibration"])
+    shot = tmp_path / "shot.png"
+    chromium("--window-size=1280,1800", f"--screenshot={shot}", page.as_uri(), profile=tmp_path / "profile")
+    width, height, rows = decode_png(shot.read_bytes())
+    pixels = Counter(pixel for row in rows for pixel in zip(row[0::3], row[1::3], row[2::3]))
+    assert pixels[hex_rgb(RECOVERED_COLOR)] > 1000 and pixels[hex_rgb(ATTRIBUTED_COLOR)] > 1000

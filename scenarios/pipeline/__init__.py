@@ -1,19 +1,20 @@
 """The reference forwarder: the seeds' pipeline, pixel capture -> identity resolution -> enrichment
 -> destinations (docs.upstackdata.com, seeds 000-002), behind the forwarder protocol.
 
-Each event is resolved when the pixel captures it (`identity`), gated (PageView, anonymous, the
-connection's filter, an API with no equivalent: `filtered`; the same pixel event id seen again, a
-pixel double-fire: `deduplicated`), and sent `latency_seconds` later (Opensend syncs about a minute
+Each event is gated (`gate`, shared with the native integration: a pixel double-fire is
+`deduplicated`, a page view `filtered`), resolved (`identity`), gated again per destination
+(anonymous, the connection's filter, an API with no equivalent: `filtered`), and sent `latency_seconds` later (Opensend syncs about a minute
 after, Upstack within five) as each destination's requests (`mappings`), retried until they land
 or fail (`delivery`). Scenario name: `scenarios.pipeline:ReferenceForwarder`."""
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 
 from scenarios.forwarder import ForwarderContext
-from scenarios.model import PAGE_VIEW, PixelEvent
+from scenarios.model import PixelEvent
 from scenarios.pipeline.connections import Connection
 from scenarios.pipeline.delivery import Job, Sender
+from scenarios.pipeline.gate import DOUBLE_FIRE, Gate
 from scenarios.pipeline.identity import IdentityResolver, Resolution
 from scenarios.pipeline.mappings import mapping_for
 
@@ -44,15 +45,13 @@ class ReferenceForwarder:
         self._resolver = IdentityResolver(context.network, params)
         self._sender = Sender(context, self.max_attempts)
         self._routes = [(d, Connection(d), mapping_for(d, context.iso)) for d in context.destinations]
-        self._seen: set[str] = set()
-        self._seen_order: deque[tuple[int, str]] = deque()
+        self._gate = Gate(self.dedup_window_seconds)
 
     def handle(self, event: PixelEvent) -> None:
         record = self.context.record
-        if self._repeated(event):
+        if self._gate.repeated(event):
             for destination, _, _ in self._routes:
-                record(event.id, destination.name, "deduplicated",
-                       "pixel double-fire: this pixel event id was already handled, not sent again")
+                record(event.id, destination.name, "deduplicated", DOUBLE_FIRE)
             return
         resolution = self._resolver.resolve(event, event.at)
         if resolution is not None:
@@ -68,21 +67,12 @@ class ReferenceForwarder:
         if sends:
             self.context.schedule(event.at + self.latency_seconds, lambda: self._deliver(event, resolution, sends))
 
-    def _repeated(self, event: PixelEvent) -> bool:
-        seen, order = self._seen, self._seen_order
-        while order and order[0][0] < event.at - self.dedup_window_seconds:
-            seen.discard(order.popleft()[1])
-        if event.id in seen:
-            return True
-        seen.add(event.id)
-        order.append((event.at, event.id))
-        return False
-
     @staticmethod
     def _refusal(event: PixelEvent, resolution: Resolution | None, route) -> str | None:
         _, connection, mapping = route
-        if event.name == PAGE_VIEW:
-            return "PageView is not forwarded: no destination maps page views"
+        refused = Gate.refusal(event)
+        if refused:
+            return refused
         if resolution is None:
             return "anonymous: no identity for this device"
         return mapping.skips.get(event.name) or connection.refuses(event)

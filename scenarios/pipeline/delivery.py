@@ -4,7 +4,7 @@ and account for the pair exactly once.
 Retried: 429, 5xx and transport errors. The wait is the vendor's own hint when it gives one
 (Klaviyo's `Retry-After` header, the Omnisend dated API's `retryAfter` body field, v3's
 `X-Rate-Limit-Reset` header), else Upstack's webhook schedule 1 s, 5 s, 30 s, 2 min, 10 min
-(flows reference §4; the last step repeats), each retry a job on the run's clock, never a sleep.
+(docs.upstackdata.com; the last step repeats), each retry a job on the run's clock, never a sleep.
 A 429 pauses the destination and queues its calls until the vendor's window opens (`_hold`), with
 no limit on tries: the vendor said when to come back. A 5xx or transport error is tried at most
 `max_attempts` times. Any other 4xx fails the pair with the status and the vendor's own error text."""

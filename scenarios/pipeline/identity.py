@@ -22,7 +22,7 @@ from scenarios.forwarder import IdentityNetwork, hash_email
 from scenarios.model import PixelEvent, Shopper
 
 DAY = 86400
-DEFAULT_PIXEL_COOKIE_DAYS = 365  # a server-set first-party cookie lives a year (Elevar's, flows reference §4.2)
+DEFAULT_PIXEL_COOKIE_DAYS = 365  # a server-set first-party cookie lives a year (Elevar's, docs.getelevar.com)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,9 @@ PageView is never forwarded (the seeds map no page views). Every request carries
 safe to send twice: Klaviyo's `unique_id` and Omnisend's `eventID` come from the pixel event id,
 the cart id from the session (`cart_id`) and the v3 order id from the order. Options per destination:
 `metric_suffix` (Klaviyo, e.g. " - Upstack Data"), `list_id` (Klaviyo: every person joins the list
-once), `currency` (ISO 4217, default USD: the pixel reports amounts without one).
+once), `currency` (ISO 4217, default USD: the pixel reports amounts without one), and `holdout`
+with `holdout_seed` (Klaviyo: the share of people whose profile is marked held out, see
+scenarios/holdout.py; the runner sets them from an arm's `holdout`).
 
 Why each API's calls are what they are is on its class."""
 from __future__ import annotations
@@ -25,6 +27,7 @@ from urllib.parse import quote
 
 import httpx
 
+from scenarios import holdout
 from scenarios.forwarder import Destination
 from scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PURCHASE, VIEW_CONTENT, PixelEvent
 from scenarios.pipeline.delivery import Call
@@ -37,7 +40,7 @@ KLAVIYO_METRICS = {VIEW_CONTENT: "Viewed Product", ADD_TO_CART: "Added to Cart",
 OMNISEND_EVENTS = {VIEW_CONTENT: ("viewed product", "v4"), ADD_TO_CART: ("added product to cart", ""),
                    INITIATE_CHECKOUT: ("started checkout", ""), PURCHASE: ("placed order", "v2")}
 EVENT_IDS = uuid.UUID("6f1c2b0e-58d4-4c41-9a52-2f0b5a3e7d10")  # namespace of the Omnisend eventIDs
-OPTIONS = {"klaviyo": {"metric_suffix", "list_id", "currency"}, "omnisend-api": {"currency"},
+OPTIONS = {"klaviyo": {"metric_suffix", "list_id", "currency", "holdout", "holdout_seed"}, "omnisend-api": {"currency"},
            "omnisend-v3": {"currency"}}
 
 
@@ -85,6 +88,7 @@ class KlaviyoMapping(Mapping):
         self.metrics = {name: {"data": {"type": "metric", "attributes": {"name": metric + suffix}}}
                         for name, metric in KLAVIYO_METRICS.items()}
         self.list_id = destination.options.get("list_id")
+        self.holdout = (destination.options.get("holdout", 0.0), destination.options.get("holdout_seed", 0))
         self._profiles: dict[str, dict] = {}  # person key -> profile attributes
         self._listed: set[str] = set()  # person keys added to the list
 
@@ -107,8 +111,10 @@ class KlaviyoMapping(Mapping):
         person = self._profiles.get(profile.key)
         if person is None:
             location = _compact({"city": profile.city, "region": profile.region})
+            held = holdout.held_out(profile.email, *self.holdout)
             attributes = _compact({"email": profile.email, "first_name": profile.first_name,
-                                   "last_name": profile.last_name, "location": location or None})
+                                   "last_name": profile.last_name, "location": location or None,
+                                   "properties": {holdout.PROPERTY: True} if held else None})
             person = self._profiles[profile.key] = {"type": "profile", "attributes": attributes}
         return person
 

@@ -1,0 +1,36 @@
+"""Replications spread over local processes: the speed-up of `--jobs 2` over `--jobs 1`.
+
+Runs the bundled `uplift-klaviyo` scenario's replications (every arm) once on one process and once
+on two, and prints both times and the ratio (target: at least 1.8 on a quiet 2-core machine). The
+two reports must be byte-identical, which it checks too.
+
+Usage: python bench/replications.py [--replications 4] [--visitors 1500]"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+
+def main() -> int:
+    from scenarios.experiment import Experiment
+    from scenarios.scenario import load
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--replications", type=int, default=4)
+    parser.add_argument("--visitors", type=int, default=1500)
+    args = parser.parse_args()
+    scenario = load("uplift-klaviyo").with_overrides(visitors=args.visitors)
+    seconds, reports = {}, {}
+    for jobs in (1, 2):
+        began = time.perf_counter()
+        reports[jobs] = json.dumps(Experiment(scenario, args.replications, jobs=jobs).report(), sort_keys=True)
+        seconds[jobs] = time.perf_counter() - began
+    print(f"{args.replications} replications of {args.visitors:,} shoppers x {len(scenario.arms)} arms")
+    print(f"1 job {seconds[1]:.1f} s, 2 jobs {seconds[2]:.1f} s: speed-up {seconds[1] / seconds[2]:.2f} "
+          f"(target >= 1.8); reports identical: {reports[1] == reports[2]}")
+    return 0 if reports[1] == reports[2] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
