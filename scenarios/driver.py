@@ -73,7 +73,7 @@ class Remote:
         self._now = parse_instant(clock["now"])
         weeks = max(0, -(-(self._now - start) // WEEK))  # ceiling division
         self.origin = start + weeks * WEEK
-        self._sim("POST", "/reset")
+        self._sim("POST", "/reset", json={})  # a state change over a socket needs a JSON content type
         self.advance_to(self.origin)
 
     def _sim(self, method: str, path: str, **kwargs):

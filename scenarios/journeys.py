@@ -24,8 +24,9 @@ from faker import Faker
 
 from scenarios.model import (ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PURCHASE, VIEW_CONTENT, Click,
                              Delivered, Device, PixelEvent, Shopper)
+from simulator.fixtures import FOLDER
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = FOLDER  # fixtures/, shipped as simulator.fixtures: found installed too
 KINDS = ("doc", "vendor-claim", "3rd-party", "assumption")
 DAY = 86_400
 STORE = "https://store.example"

@@ -115,6 +115,7 @@ def run_sweep(scenario: Scenario, varies: dict[str, list], replications: int, jo
         raise SweepError("a sweep needs --replications 2 or more: its figures are intervals")
     if len(scenario.arms) < 2:
         raise SweepError(f"{scenario.name} has one arm: a sweep's headline compares the last arm with the first")
+    scenario = replace(scenario, sensitivity={})  # a sweep's points carry no panel of their own
     points = [(name, value) for name, values in varies.items() for value in values]
     moved = [(n, v) for n, v in points if not _at_base(scenario, n, v)]  # a point at the base value is the base
     experiments = [Experiment(scenario, replications)] + [Experiment(with_value(scenario, n, v), replications)

@@ -25,6 +25,7 @@ from simulator.errors import DomainError, NotFound, TooLarge
 log = logging.getLogger("simulator")
 
 INTERNAL = "simulator.internal"  # WSGI environ key of a request the sandbox makes to itself
+IN_PROCESS = "simulator.in_process"  # WSGI environ key of a call from `Sandbox.client` (no socket)
 
 
 def is_internal(req) -> bool:

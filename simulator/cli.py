@@ -5,20 +5,26 @@ from __future__ import annotations
 import argparse
 import sys
 
+from simulator import __version__
+from simulator.core.clock import HORIZON
 from simulator.core.keys import KeysFileError
 from simulator.core.timefmt import iso, parse_instant
+from simulator.server import CONNECTION_LIMIT, is_loopback_host
 
 
 def _instant(value: str) -> str:
     try:
-        parse_instant(value)
+        moment = parse_instant(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO-8601 instant: {value!r}") from None
+    if moment >= HORIZON:
+        raise argparse.ArgumentTypeError(f"the clock cannot start at or past {HORIZON.isoformat()}")
     return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Flow Sandbox: Omnisend and Klaviyo, locally.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve every vendor surface on one port")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")
@@ -28,7 +34,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--start", type=_instant, help="ISO-8601 start time of the clock (default: now)")
     serve.add_argument("--keys", help="YAML file listing the only valid keys (and their scopes)")
     serve.add_argument("--admin-token", help="admit /_sim calls from other hosts that carry this bearer token")
+    serve.add_argument("--control-host", action="append", default=[], metavar="NAME",
+                       help="a Host name /_sim answers to besides localhost, 127.0.0.1 and ::1 (repeatable)")
+    serve.add_argument("--unsafe-open-to-network", action="store_true",
+                       help="bind a non-loopback address without --admin-token: anyone who reaches the port "
+                            "can read and write every account")
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--connection-limit", type=int, default=CONNECTION_LIMIT, metavar="N",
+                       help=f"open connections the server accepts at once (default {CONNECTION_LIMIT}); "
+                            "past it a new client waits until one closes")
     from scenarios.command import add_arguments
     add_arguments(commands.add_parser("run", help="run a shopper scenario and write its report"))
     from scenarios.sweep_command import add_arguments as add_sweep_arguments
@@ -40,14 +54,19 @@ def build_parser() -> argparse.ArgumentParser:
 def serve(args) -> int:
     from simulator.sandbox import Sandbox
     from simulator.server import LiveServer
+    if not is_loopback_host(args.host) and not args.admin_token and not args.unsafe_open_to_network:
+        print(f"simulator: refusing to bind {args.host} without --admin-token: every key is valid in open mode, "
+              "so anyone who reaches the port could read and write every account. Give --admin-token (and "
+              "--keys), or pass --unsafe-open-to-network to accept that risk.", file=sys.stderr)
+        return 2
     try:
         sandbox = Sandbox(seed=args.seed, start=args.start, clock=args.clock, keys=args.keys,
-                          admin_token=args.admin_token)
+                          admin_token=args.admin_token, control_hosts=tuple(args.control_host))
     except KeysFileError as exc:
         print(f"simulator: {exc}", file=sys.stderr)
         return 2
     try:
-        server = LiveServer(sandbox, args.host, args.port, args.threads)
+        server = LiveServer(sandbox, args.host, args.port, args.threads, args.connection_limit)
     except OSError as exc:
         print(f"simulator: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -58,9 +77,9 @@ def serve(args) -> int:
         print(f"  {vendor} test key: {key}")
     if "klaviyo" in sandbox.test_keys():
         print(f"  klaviyo company id (public key): {sandbox.company_id()}")
-    if args.host not in ("127.0.0.1", "localhost", "::1"):
-        print(f"  warning: bound to {args.host}; the control API still answers loopback only"
-              + ("" if args.admin_token else " (no --admin-token given)"))
+    if not is_loopback_host(args.host):
+        print(f"  warning: bound to {args.host}; the control API answers loopback only"
+              + (" or the admin token" if args.admin_token else ", and the vendor APIs answer anyone"))
     sys.stdout.flush()
     try:
         server.serve_forever()

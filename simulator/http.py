@@ -5,6 +5,7 @@ A body is accepted only as JSON text in UTF-8 under a JSON content type; anythin
 from __future__ import annotations
 
 import json
+import math
 import re
 
 from flask import Request
@@ -17,6 +18,15 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float, refused when it is too large for one (`1e309` would be infinity,
+    which the sandbox could only serve back as the non-JSON `Infinity`)."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"the number {text[:40]} is too large")
+    return value
 
 
 def is_json_type(mimetype: str) -> bool:
@@ -42,7 +52,7 @@ def read_json(request: Request, limit: int):
     except UnicodeDecodeError as exc:
         raise MalformedBody(f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
     except (ValueError, RecursionError) as exc:
         raise MalformedBody(f"invalid JSON: {str(exc)[:200]}") from None
     if _SURROGATE_ESCAPE.search(text):

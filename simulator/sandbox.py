@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from simulator.app import LockedApp, create_app
+from simulator.app import IN_PROCESS, LockedApp, create_app
 from simulator.core.clock import Clock, wall_now
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
@@ -39,7 +39,7 @@ KLAVIYO_REVISION = "2026-10-15"  # what the current official SDK (klaviyo-api 25
 class Sandbox:
     def __init__(self, seed: int = 0, start: str | _dt.datetime | None = None, clock: str = "frozen",
                  keys: str | Path | Keyring | None = None, settings: Settings | None = None,
-                 admin_token: str | None = None):
+                 admin_token: str | None = None, control_hosts: tuple[str, ...] = ()):
         self.seed = seed
         self.lock = threading.RLock()
         self.clock = Clock(start, clock, self.lock)
@@ -47,12 +47,14 @@ class Sandbox:
         self.keyring = keys if isinstance(keys, Keyring) else (Keyring.from_file(keys) if keys else Keyring())
         self.settings = settings or Settings()
         self.admin_token = admin_token
-        self.journal = Journal(self.settings.journal_limit)
-        self.messages = Outbox()
+        self.control_hosts = tuple(name.lower() for name in control_hosts)  # Host names /_sim answers besides loopback
+        self.journal = Journal(lambda: self.settings.journal_limit)
+        self.messages = Outbox(lambda: self.settings.outbox_limit)
         self.limiter = RateLimiter(wall=wall_now)  # a 429's Retry-After is kept in wall seconds
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
-        self.engine = Engine(seed, self.clock, self.scheduler, self.messages, RunLog(), WebhookPoster(self.lock))
+        self.engine = Engine(seed, self.clock, self.scheduler, self.messages,
+                             RunLog(lambda: self.settings.run_limit), WebhookPoster(self.lock))
         self.omnisend_engine = OmnisendRuntime(self.engine)  # hears every Omnisend brand's events
         self.klaviyo_engine = KlaviyoRuntime(self.engine, self.settings)  # and every Klaviyo account's
         self._brands: dict[str, Brand] = {}
@@ -65,20 +67,26 @@ class Sandbox:
 
     def omnisend_brand(self, brand_id: str) -> Brand:
         """The brand's state, created empty on first use."""
-        brand = self._brands.get(brand_id)
-        if brand is None:
-            brand = self._brands[brand_id] = self._new_brand(brand_id)
-        return brand
+        return self._used(self._brands, brand_id, self._new_brand)
 
     def _new_brand(self, brand_id: str) -> Brand:
-        brand = Brand(brand_id, IdFactory(self.seed, f"omnisend:{brand_id}"), self.clock.now(), clock=self.clock)
+        brand = Brand(brand_id, IdFactory(self.seed, f"omnisend:{brand_id}"), self.clock.now(), clock=self.clock,
+                      settings=self.settings)
         return self.omnisend_engine.attach(brand)
 
     def klaviyo_account(self, company_id: str) -> KlaviyoAccount:
         """The Klaviyo account named by its company id (public key), created empty on first use."""
-        account = self._klaviyo.get(company_id)
-        if account is None:
-            account = self._klaviyo[company_id] = self._new_klaviyo(company_id)
+        return self._used(self._klaviyo, company_id, self._new_klaviyo)
+
+    def _used(self, accounts: dict, account_id: str, new):
+        """The account, made on first use and moved last (the dict runs least to most recently used);
+        past `account_limit`, the least recently used is dropped with its data and budgets."""
+        account = accounts.pop(account_id, None)
+        accounts[account_id] = account = account if account is not None else new(account_id)
+        while len(accounts) > self.settings.account_limit:
+            dropped = next(iter(accounts))
+            del accounts[dropped]
+            self.limiter.forget(dropped)
         return account
 
     def _new_klaviyo(self, company_id: str) -> KlaviyoAccount:
@@ -142,6 +150,7 @@ class Sandbox:
         (chunked) body has no Content-Length, and werkzeug reads such an input as empty unless told
         that it ends."""
         environ["wsgi.input_terminated"] = True
+        environ[IN_PROCESS] = True
         return self.wsgi(environ, start_response)
 
     def add_omnisend_campaign(self, brand_id: str, **fields) -> dict:
@@ -169,12 +178,11 @@ class Sandbox:
             return engage(self.messages, message_id, type, url, self.clock.now()).to_json()
 
     def reset(self) -> None:
-        """Empty every account; keys, settings and the clock stay."""
+        """Drop every account (each is made again, empty, on its next use); keys, settings and the
+        clock stay."""
         with self.lock:
-            for brand_id in list(self._brands):
-                self._brands[brand_id] = self._new_brand(brand_id)
-            for company_id in list(self._klaviyo):
-                self._klaviyo[company_id] = self._new_klaviyo(company_id)
+            self._brands.clear()
+            self._klaviyo.clear()
             self.scheduler.clear()
             self.limiter.reset()
             self.journal.clear()

@@ -5,22 +5,42 @@ threads: exactly the shape an in-memory sandbox needs (a pre-forking server such
 split the state across processes). It starts in milliseconds and runs the same on every OS."""
 from __future__ import annotations
 
+import ipaddress
 import threading
+from typing import TYPE_CHECKING
 
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
 
-from simulator.sandbox import Sandbox
+if TYPE_CHECKING:
+    from simulator.sandbox import Sandbox
+
+
+# waitress's own default is 100: a hundred idle keep-alive connections (a pool per test worker adds up)
+# and the next client hangs. 1,000 stays well under the usual 1,024 open-file limit.
+CONNECTION_LIMIT = 1000
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a bind address serves this machine only."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class LiveServer:
     """A sandbox served on a port (0 picks a free one), in the foreground or on a background thread."""
 
-    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, threads: int = 8):
+    def __init__(self, sandbox: Sandbox, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+                 connection_limit: int = CONNECTION_LIMIT):
         self.sandbox = sandbox
         self._map: dict = {}  # waitress's socket map: the listening socket and every open connection
         self._server = create_server(sandbox.wsgi, map=self._map, host=host, port=port, threads=threads,
-                                     ident="flow-sandbox", clear_untrusted_proxy_headers=True)
+                                     connection_limit=connection_limit, ident="flow-sandbox",
+                                     clear_untrusted_proxy_headers=True)
         self.host = host
         self.port = int(self._server.effective_port)  # waitress reports it as a string
         self._thread: threading.Thread | None = None

@@ -1,11 +1,36 @@
 """Behaviour switches for what the vendors leave undocumented.
 
 Each default is the sandbox's best reading of the evidence; docs/ names the evidence for each. They
-can be changed per sandbox (`Sandbox(settings=...)`) or at run time through `POST /_sim/settings`."""
+can be changed per sandbox (`Sandbox(settings=...)`) or at run time through `POST /_sim/settings`.
+
+The comments in `Settings` are its documentation: `markdown_table()` turns them into the table in
+docs/sandbox.md, and tests/test_docs.py fails when that table drifts (a comment line before a field
+with its own comment heads a group; one before fields without their own describes them)."""
 from __future__ import annotations
 
 import dataclasses
+import inspect
+import json
+import re
 from dataclasses import dataclass
+
+
+CHOICES = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
+           "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft"),
+           "api_problem_content_type": ("application/json", "application/problem+json")}
+# The range of a number, by what its name counts. The highs keep every `now + setting` a datetime
+# (a clock may stand near its 3000-01-01 horizon) and every count a sane size.
+BOUNDS = {"_seconds": (0, 10 * 365 * 86_400), "_hours": (0, 10 * 365 * 24), "_days": (0, 10 * 365),
+          "_limit": (1, 10 ** 9), "_bytes": (1, 2 ** 30), "_scale": (0.01, 1000)}
+LEAST = {"v3_rate_window_seconds": 1}  # a zero-length window would divide by zero
+
+
+def bounds(name: str) -> tuple[float, float] | None:
+    """The (low, high) a numeric setting may take, or None when its name says nothing."""
+    for suffix, (low, high) in BOUNDS.items():
+        if name.endswith(suffix):
+            return LEAST.get(name, low), high
+    return None
 
 
 @dataclass
@@ -15,7 +40,7 @@ class Settings:
     v3_contact_exists: str = "upsert"  # POST /contacts with a known identifier: "upsert" | "reject"
     v3_reject_unknown_fields: bool = True  # a body field the spec does not name -> 400
     v3_rate_limit: int = 400  # requests per brand per window
-    v3_rate_window_seconds: int = 60
+    v3_rate_window_seconds: int = 60  # length of that window
     v3_rate_window_kind: str = "fixed"  # "fixed" | "sliding"
     v3_batch_start_seconds: int = 1  # a batch moves pending -> inProgress this long after creation
     v3_batch_item_seconds: float = 0.1  # and spends this long on each item
@@ -33,7 +58,7 @@ class Settings:
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
     klaviyo_rate_limits: bool = True  # False: no Klaviyo request is throttled (and none carries RateLimit-*)
-    klaviyo_rate_limit_scale: float = 1.0  # each published limit times this (at least 1): 10.0 relaxes tenfold
+    klaviyo_rate_limit_scale: float = 1.0  # each published limit times this (each at least 1): 10.0 relaxes tenfold
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
     klaviyo_event_processing_seconds: int = 1
     # Smart Sending windows per channel: a flow message is skipped when the profile got one on that channel this recently
@@ -41,8 +66,13 @@ class Settings:
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
     # Every surface
-    max_body_bytes: int = 2 * 1024 * 1024
-    journal_limit: int = 50_000
+    max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
+    # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded
+    journal_limit: int = 50_000  # requests in /_sim/journal
+    outbox_limit: int = 100_000  # messages in the outbox (offsets stay counted from the first ever sent)
+    run_limit: int = 100_000  # finished automation and flow runs in /_sim/runs (live runs are always kept)
+    event_limit: int = 100_000  # events per account: what segments, filters and GET /events can still see
+    account_limit: int = 1_000  # accounts per vendor; one more drops the one least recently used, with its data
 
     def update(self, changes: dict) -> list[str]:
         """Apply `changes`; return the problems (unknown names, wrong types) and apply nothing if any."""
@@ -55,15 +85,13 @@ class Settings:
             current = getattr(self, name)
             if type(value) is not type(current) and not (isinstance(current, float) and type(value) is int):
                 problems.append(f"{name} must be {type(current).__name__}")
-        allowed = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
-                   "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft"),
-                   "api_problem_content_type": ("application/json", "application/problem+json")}
-        for name, choices in allowed.items():
+        for name, choices in CHOICES.items():
             if name in changes and changes[name] not in choices:
                 problems.append(f"{name} must be one of {', '.join(choices)}")
-        scale = changes.get("klaviyo_rate_limit_scale", 1.0)
-        if isinstance(scale, (int, float)) and scale <= 0:
-            problems.append("klaviyo_rate_limit_scale must be above 0 (switch limits off with klaviyo_rate_limits)")
+        for name, value in changes.items():
+            limits = bounds(name) if name in fields and not isinstance(value, bool) else None
+            if limits and isinstance(value, (int, float)) and not limits[0] <= value <= limits[1]:
+                problems.append(f"{name} must be between {limits[0]} and {limits[1]}")
         if not problems:
             for name, value in changes.items():
                 setattr(self, name, value)
@@ -71,3 +99,38 @@ class Settings:
 
     def to_json(self) -> dict:
         return dataclasses.asdict(self)
+
+
+_FIELD = re.compile(r"^\s+(\w+):[^=]+=[^#]+?(?:\s+#\s*(.*))?$")
+_COMMENT = re.compile(r"^\s+#\s*(.*)$")
+
+
+def markdown_table() -> str:
+    """The settings as a Markdown table (group rows in bold), read from `Settings`' own source."""
+    defaults = Settings().to_json()
+    rows, pending, shared = ["| setting | default | allowed | what it does |", "|---|---|---|---|"], [], ""
+    for line in inspect.getsource(Settings).splitlines():
+        comment, field = _COMMENT.match(line), _FIELD.match(line)
+        if comment:
+            pending.append(comment.group(1))
+        elif field and field.group(1) in defaults:
+            name, own = field.groups()
+            if own and pending:
+                rows.append(f"| **{' '.join(pending)}** | | | |")
+            elif pending:
+                shared = " ".join(pending)
+            text = own or shared
+            shared = shared if not own else ""
+            pending = []
+            rows.append(f"| `{name}` | `{json.dumps(defaults[name])}` | {_allowed(name, defaults[name])} "
+                        f"| {text.replace('|', chr(92) + '|')} |")
+    return "\n".join(rows) + "\n"
+
+
+def _allowed(name: str, default) -> str:
+    if name in CHOICES:
+        return ", ".join(f"`{c}`" for c in CHOICES[name])
+    limits = bounds(name)
+    if limits and not isinstance(default, bool):
+        return f"{limits[0]:,} to {limits[1]:,}"
+    return type(default).__name__

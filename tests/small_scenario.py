@@ -17,6 +17,7 @@ EAGER = {"add_to_cart_rate": 0.3, "email_click_rate_first": 0.5, "email_click_ra
 
 def write_small_scenario(folder: Path, visitors: int = 200, horizon_days: int = 7, arms: int = 2) -> Path:
     data = yaml.safe_load((BUNDLED / "uplift-klaviyo.yaml").read_text(encoding="utf-8"))
+    data.pop("sensitivity", None)  # the demo's panel would run a sweep inside every replicated test run
     data.update(visitors=visitors, horizon_days=horizon_days, arms=data["arms"][:arms], expectations=[],
                 parameters={**(data.get("parameters") or {}), **EAGER})
     path = folder / "small.yaml"

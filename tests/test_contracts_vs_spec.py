@@ -57,7 +57,7 @@ import pytest
 from simulator import Sandbox
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
-# contracts/<surface>/ -> the folder of its vendor spec under shared/specs/
+# contracts/<surface>/ -> the folder of its vendor spec in the specs folder (tests/conftest.py SPECS)
 SPEC_FOLDERS = {"omnisend-v3": "omnisend/v3", "omnisend-api": "omnisend/api-2026-03-15"}
 ROUTE_PREFIXES = {"omnisend-v3": "/omnisend/v3", "omnisend-api": "/omnisend/api"}
 MATCHED_BY_PATH = {"omnisend-api"}  # surfaces whose spec has no operationIds: spec + method + path

@@ -90,7 +90,7 @@ def test_control_api_is_loopback_only_unless_a_token_is_given():
     assert remote.get("/clock").status_code == 403
     assert remote.get("/clock", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert remote.get("/clock", headers={"Authorization": "Bearer s3cret"}).status_code == 200
-    local = httpx.Client(transport=httpx.WSGITransport(app=guarded.wsgi), base_url="http://sandbox.local/_sim")
+    local = httpx.Client(transport=httpx.WSGITransport(app=guarded.wsgi), base_url="http://127.0.0.1/_sim")
     assert local.get("/clock").status_code == 200
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from simulator import Sandbox
 from simulator.klaviyo.flows import flows_of
+from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.metrics import metrics_of
 from simulator.surfaces.klaviyo import _OPERATIONS
 from simulator.surfaces.klaviyo.operations import table
@@ -34,6 +35,11 @@ def account(sb):
 @pytest.fixture
 def metric(sb, account):
     return metrics_of(account).named("Started Checkout", sb.clock.now()).id
+
+
+@pytest.fixture
+def list_id(sb, account):
+    return lists_of(account).create("Newsletter", None, sb.clock.now()).id
 
 
 def definition(metric_id: str, **changes) -> dict:
@@ -99,8 +105,8 @@ def test_create_replaces_temporary_ids_and_fills_the_defaults(sb, kl, account, m
     assert [(a.type, a.status) for a in stored.actions.values()] == [("time-delay", "draft"), ("send-email", "draft")]
 
 
-def test_trigger_types_and_date_trigger_defaults(sb, kl):
-    triggers = {"Added to List": {"type": "list", "id": "Lst001"}, "Date Based": {
+def test_trigger_types_and_date_trigger_defaults(sb, kl, list_id):
+    triggers = {"Added to List": {"type": "list", "id": list_id}, "Date Based": {
         "type": "date", "date_field_type": "profile-property", "date_profile_property": "birthday",
         "timedelta_value_before_date": 0, "trigger_time": "09:00"},
         "Price Drop": {"type": "price-drop", "trigger_filter": None, "price_drop_amount_value": 5,
@@ -126,6 +132,7 @@ RULES = {  # name -> (change to the valid definition, the pointers of the proble
     "two triggers": (lambda d, m: d["triggers"].append({"type": "list", "id": "Lst001"}), {f"{ROOT}/triggers"}),
     "unknown metric": (lambda d, m: d["triggers"][0].update(id="NOPE00"), {f"{ROOT}/triggers/0/id"}),
     "list without id": (lambda d, m: d.update(triggers=[{"type": "list"}]), {f"{ROOT}/triggers/0/id"}),
+    "unknown list": (lambda d, m: d.update(triggers=[{"type": "list", "id": "NOPE00"}]), {f"{ROOT}/triggers/0/id"}),
     "trigger filter on another metric": (lambda d, m: d["triggers"][0].update(trigger_filter={"condition_groups": [{
         "conditions": [{"type": "metric-property", "metric_id": "NOPE00", "field": "$value",
                         "filter": {"type": "numeric", "operator": "greater-than", "value": 50}}]}]}),
@@ -247,10 +254,10 @@ def test_create_flow_does_not_exist_in_2024_10_15(sb, kl, metric):
     assert kl.get("/flows", headers={"revision": OLD}).json()["data"] == []
 
 
-def test_get_and_list_with_filters(sb, kl, metric):
+def test_get_and_list_with_filters(sb, kl, metric, list_id):
     first = made(sb, kl, definition(metric), "Welcome series")
     second = made(sb, kl, definition(metric), "Abandoned checkout")
-    third = made(sb, kl, definition("", triggers=[{"type": "list", "id": "Lst001"}]), "List welcome")
+    third = made(sb, kl, definition("", triggers=[{"type": "list", "id": list_id}]), "List welcome")
     assert kl.patch(f"/flows/{second['id']}", json={"data": {"type": "flow", "id": second["id"],
                                                              "attributes": {"status": "live"}}}).status_code == 200
 

@@ -240,6 +240,8 @@ def cases(body: dict, schema: dict | None, limit: int) -> dict[str, tuple[bytes,
         "nan": (_with_number(body, schema, b"NaN"), JSON),
         "infinity": (_with_number(body, schema, b"Infinity"), JSON),
         "minus-infinity": (_with_number(body, schema, b"-Infinity"), JSON),
+        "float-overflow": (_with_number(body, schema, b"1e309"), JSON),  # infinity once parsed
+        "minus-float-overflow": (_with_number(body, schema, b"-1e309"), JSON),
         "bare-nan": (b"NaN", JSON),
         "empty-body": (b"", JSON),
         "whitespace-body": (b"  \n\t ", JSON),

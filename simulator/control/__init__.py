@@ -9,10 +9,11 @@ import ipaddress
 
 from flask import Blueprint, Request, Response, g, jsonify, request
 
-from simulator.core.clock import MODES
+from simulator.core.clock import HORIZON, MODES
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import DomainError, Forbidden, Invalid, MalformedBody, NotFound, Problem
-from simulator.http import read_json
+from simulator.app import IN_PROCESS
+from simulator.http import is_json_type, read_json
 from simulator.schemas import problems_of
 
 blueprint = Blueprint("sim", __name__)
@@ -25,12 +26,24 @@ class ControlSurface:
     blueprint = blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
+        """The admin token admits from anywhere; else the caller must be on loopback, name a loopback
+        host (or one given at start: a DNS-rebinding page names its own) and, to change anything, send
+        what a cross-site form cannot (a JSON content type or an `X-Flow-Sandbox` header)."""
+        scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
         token = sandbox.admin_token
-        offered = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
-        if token and offered and hmac.compare_digest(offered, token):
+        if token and scheme == "Bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
             return None
         if not _is_loopback(request.remote_addr):
             raise Forbidden("the control API answers loopback only (start the server with --admin-token)")
+        if request.environ.get(IN_PROCESS):
+            return None  # the caller holds the Sandbox object: no browser in between
+        if _host_name(request.host) not in LOOPBACK_HOSTS | set(sandbox.control_hosts):
+            raise Forbidden(f"the control API answers only to a loopback Host, not {request.host!r} "
+                            "(start the server with --control-host to add a name)")
+        if request.method not in ("GET", "HEAD", "OPTIONS") and not is_json_type(request.mimetype) \
+                and "X-Flow-Sandbox" not in request.headers:
+            raise Forbidden("a control call that changes state needs Content-Type: application/json or an "
+                            "X-Flow-Sandbox header (a cross-site form can send neither)")
         return None
 
     def decorate(self, sandbox, response: Response) -> None:
@@ -71,6 +84,17 @@ def _is_loopback(address: str | None) -> bool:
         return False
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def _host_name(host: str) -> str:
+    """The name of a Host header without its port: `[::1]:8787` -> `::1`."""
+    host = host.lower()
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
+
+
 def _sandbox():
     return g.sandbox
 
@@ -101,14 +125,16 @@ def move_clock():
         seconds = data["advance_seconds"]
         if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
             raise Invalid([Problem("advance_seconds", "invalid", detail="a number of seconds, 0 or more")])
+        if seconds >= (HORIZON - clock.now()).total_seconds():
+            raise Invalid([Problem("advance_seconds", "invalid", detail=clock.refusal(HORIZON))])
         clock.advance(seconds=seconds)
     elif "to" in data:
         try:
             target = parse_instant(data["to"])
         except (TypeError, ValueError):
             raise Invalid([Problem("to", "invalid", detail="an ISO-8601 instant")]) from None
-        if target < clock.now():
-            raise Invalid([Problem("to", "invalid", detail="the clock only moves forward")])
+        if clock.refusal(target):
+            raise Invalid([Problem("to", "invalid", detail=clock.refusal(target))])
         clock.advance_to(target)
     else:
         if data["mode"] not in MODES:
@@ -117,24 +143,35 @@ def move_clock():
     return jsonify(_clock_json())
 
 
+JOURNAL_PAGE = 1000  # entries in a journal answer unless `limit` asks for fewer or more
+JOURNAL_PAGE_MAX = 10_000
+
+
+def _count(name: str, default: int, detail: str, high: int | None = None) -> int:
+    raw = request.args.get(name, str(default))
+    if not raw.isascii() or not raw.isdigit() or (high is not None and not 1 <= int(raw) <= high):
+        raise Invalid([Problem(name, "invalid", detail=detail)])
+    return int(raw)
+
+
 @blueprint.get("/journal")
 def journal():
     status = request.args.get("status")
-    if status is not None and not status.isdigit():
+    if status is not None and (not status.isascii() or not status.isdigit()):
         raise Invalid([Problem("status", "invalid", detail="an HTTP status code")])
+    offset = _count("offset", 0, "the seq of the last entry already read, 0 or more")
+    limit = _count("limit", JOURNAL_PAGE, f"between 1 and {JOURNAL_PAGE_MAX}", JOURNAL_PAGE_MAX)
     entries = _sandbox().journal.entries(vendor=request.args.get("vendor"), path=request.args.get("path"),
-                                         status=int(status) if status else None)
-    return jsonify({"requests": entries})
+                                         status=int(status) if status else None, offset=offset, limit=limit + 1)
+    return jsonify({"requests": entries[:limit], "has_more": len(entries) > limit})
 
 
 @blueprint.get("/outbox")
 def outbox():
-    offset = request.args.get("offset", "0")
-    if not offset.isdigit():
-        raise Invalid([Problem("offset", "invalid", detail="the number of messages to pass over, 0 or more")])
+    offset = _count("offset", 0, "the number of messages to pass over, 0 or more")
     return jsonify({"messages": _sandbox().outbox(vendor=request.args.get("vendor"),
                                                   recipient=request.args.get("recipient"),
-                                                  workflow_id=request.args.get("workflow_id"), offset=int(offset))})
+                                                  workflow_id=request.args.get("workflow_id"), offset=offset)})
 
 
 @blueprint.get("/accounts")

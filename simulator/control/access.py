@@ -25,7 +25,7 @@ KEY = {"type": "object", "additionalProperties": False, "required": ["vendor", "
 TOKEN = {"type": "object", "additionalProperties": False, "required": ["vendor", "account", "scopes"],
          "properties": {"vendor": {"type": "string", "enum": sorted(ACCOUNT_OF)}, "account": {"type": "string"},
                         "scopes": _SCOPES, "client_id": {"type": "string", "minLength": 1},
-                        "expires_in": {"type": "integer", "minimum": 1}}}
+                        "expires_in": {"type": "integer", "minimum": 1, "maximum": 10 * 365 * 86_400}}}
 
 
 @blueprint.post("/keys")

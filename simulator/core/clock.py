@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 
 UTC = _dt.timezone.utc
 MODES = ("frozen", "real")
+# The clock never moves past this: every delay, expiry and retention window added to `now()` must
+# still be a datetime (year 9999 is datetime's last), so a clock near the end would break them all.
+HORIZON = _dt.datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def wall_now() -> _dt.datetime:
@@ -38,6 +41,8 @@ class Clock:
         if mode not in MODES:
             raise ValueError(f"clock mode must be one of {MODES}, not {mode!r}")
         start_at = parse_instant(start) if start is not None else wall_now().replace(microsecond=0)
+        if start_at >= HORIZON:
+            raise ValueError(f"the clock cannot start at or past {HORIZON.isoformat()}")
         self.lock = lock or threading.RLock()
         self._mode = mode
         self._frozen = start_at
@@ -67,18 +72,32 @@ class Clock:
 
     def advance(self, *, days: float = 0, hours: float = 0, minutes: float = 0,
                 seconds: float = 0, weeks: float = 0) -> _dt.datetime:
-        delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds, weeks=weeks)
+        try:
+            delta = _dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds, weeks=weeks)
+        except OverflowError:
+            raise ValueError(f"the clock cannot move past {HORIZON.isoformat()}") from None
         if delta < _dt.timedelta(0):
             raise ValueError("the clock only moves forward")
         with self.lock:
+            if delta >= HORIZON - self.now():
+                raise ValueError(f"the clock cannot move past {HORIZON.isoformat()}")
             return self.advance_to(self.now() + delta)
+
+    def refusal(self, target: _dt.datetime) -> str | None:
+        """Why the clock cannot move to `target`, or None when it can."""
+        if target < self.now():
+            return "the clock only moves forward"
+        if target >= HORIZON:
+            return f"the clock cannot move past {HORIZON.isoformat()}"
+        return None
 
     def advance_to(self, target: str | _dt.datetime) -> _dt.datetime:
         """Move to ``target``, running every job due on the way at its own due time."""
         target = parse_instant(target)
         with self.lock:
-            if target < self.now():
-                raise ValueError("the clock only moves forward")
+            refused = self.refusal(target)
+            if refused:
+                raise ValueError(refused)
             if self.scheduler is not None:
                 self.scheduler.run_until(target)
             self._move_to(target)

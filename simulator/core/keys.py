@@ -98,6 +98,18 @@ class Keyring:
         account = ACCOUNT_OF[vendor](key)
         return Credential(vendor, key, account) if account else None
 
+    def grantable(self, vendor: str, account: str) -> tuple[bool, frozenset[str] | None]:
+        """Whether an OAuth grant may name `account`, and the scopes it may grant there (None: any).
+        Closed mode admits a listed account only, with no scope beyond its keys' scopes."""
+        if not self.closed:
+            return True, None
+        listed = [c for c in self.credentials(vendor) if c.account == account]
+        if not listed:
+            return False, None
+        if any(c.scopes is None for c in listed):
+            return True, None
+        return True, frozenset().union(*(c.scopes for c in listed))
+
     def company(self, company_id: str | None) -> str | None:
         """The Klaviyo account a public key (company id) names: in closed mode one of the listed."""
         if not company_id or not COMPANY_ID.match(company_id):

@@ -1,7 +1,13 @@
-"""The outbox: every message an automation or flow sends lands here instead of a real inbox."""
+"""The outbox: every message an automation or flow sends lands here instead of a real inbox.
+
+It keeps the last `outbox_limit` messages (a setting, read as each is sent); offsets stay counted
+from the first message ever sent, so a poller's offset means the same after old ones are dropped."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+from simulator.core.records import trim_oldest
 
 
 @dataclass
@@ -24,13 +30,18 @@ class Message:
 
 
 class Outbox:
-    def __init__(self):
+    def __init__(self, limit: Callable[[], int] = lambda: 100_000):
         self._messages: list[Message] = []
         self._by_id: dict[str, Message] = {}
+        self._limit = limit
+        self._dropped = 0  # messages sent and since dropped: the offset of the first one kept
 
     def add(self, message: Message) -> Message:
         self._messages.append(message)
         self._by_id[message.id] = message
+        for old in trim_oldest(self._messages, self._limit()):
+            del self._by_id[old.id]
+            self._dropped += 1
         return message
 
     def get(self, message_id: str) -> Message | None:
@@ -40,12 +51,13 @@ class Outbox:
     def clear(self) -> None:
         self._messages.clear()
         self._by_id.clear()
+        self._dropped = 0
 
     def messages(self, vendor: str | None = None, recipient: str | None = None,
                  workflow_id: str | None = None, account: str | None = None, offset: int = 0) -> list[Message]:
         """The messages matching every filter given, in the order sent, from the `offset`-th sent on
         (a reader that polls keeps its offset: the outbox only grows, until a reset)."""
-        return [m for m in self._messages[offset:]
+        return [m for m in self._messages[max(0, offset - self._dropped):]
                 if (vendor is None or m.vendor == vendor)
                 and (recipient is None or m.recipient == recipient)
                 and (workflow_id is None or m.workflow_id == workflow_id)

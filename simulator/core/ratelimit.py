@@ -65,6 +65,12 @@ class RateLimiter:
         self._sliding.clear()
         self._promised.clear()
 
+    def forget(self, account: str) -> None:
+        """Drop every budget whose key names `account` (a dropped account's budgets go with it)."""
+        for table in (self._fixed, self._sliding):
+            for key in [k for k in table if account in k[0]]:
+                del table[key]
+
     def hit(self, key: tuple, windows: tuple[Window, ...], now: _dt.datetime) -> Decision:
         """Spend one request against every window of `key`, or none if any window is full.
 

@@ -76,3 +76,13 @@ class Records(Generic[T]):
 
     def __contains__(self, record_id: object) -> bool:
         return record_id in self._by_id
+
+
+def trim_oldest(items: list, limit: int) -> list:
+    """Retention for an append-only list: once `items` pass `limit` by a tenth (so the copy is paid
+    once per many appends), drop the oldest in place back to `limit`; return what was dropped."""
+    if len(items) <= limit + limit // 10:
+        return []
+    dropped = items[:len(items) - limit]
+    del items[:len(items) - limit]
+    return dropped

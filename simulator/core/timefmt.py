@@ -19,7 +19,10 @@ def parse_instant(value: str | _dt.datetime) -> _dt.datetime:
         moment = _dt.datetime.fromisoformat(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # an offset that carries it past datetime's range
+        raise ValueError(f"not a representable instant: {value!r}") from None
 
 
 def iso(moment: _dt.datetime) -> str:

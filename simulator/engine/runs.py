@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from simulator.core.timefmt import iso
 
@@ -80,13 +80,25 @@ class Run:
 
 
 class RunLog:
-    """Every run of the sandbox, oldest first."""
+    """The runs of the sandbox, oldest first: every live one, and the last `limit()` finished."""
 
-    def __init__(self):
+    def __init__(self, limit: Callable[[], int] = lambda: 100_000):
         self._runs: list[Run] = []
+        self._limit = limit
 
     def add(self, run: Run) -> Run:
         self._runs.append(run)
+        limit = self._limit()
+        if len(self._runs) > limit + limit // 10:
+            finished = sum(1 for r in self._runs if not r.live)
+            drop = max(0, finished - limit)
+            kept = []
+            for r in self._runs:
+                if drop and not r.live:
+                    drop -= 1
+                else:
+                    kept.append(r)
+            self._runs = kept
         return run
 
     def clear(self) -> None:

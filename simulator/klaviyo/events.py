@@ -81,7 +81,19 @@ class EventBook:
         self._keys.add(key)
         self.records.add(event.id, event)
         self._by_pair.setdefault(key[:2], []).append(event)
+        settings = self.account.settings
+        while settings is not None and len(self.records) > settings.event_limit:
+            self._forget(next(iter(self.records)))
         return True
+
+    def _forget(self, event: Event) -> None:
+        """Drop the oldest recorded event (retention): its key may then be recorded again."""
+        self.records.remove(event.id)
+        pair = self._by_pair[(event.profile_id, event.metric_id)]
+        pair.remove(event)
+        if not pair:
+            del self._by_pair[(event.profile_id, event.metric_id)]
+        self._keys.discard((event.profile_id, event.metric_id, event.unique_id))
 
 
 def events_of(account: Account) -> EventBook:

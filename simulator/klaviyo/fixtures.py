@@ -1,5 +1,5 @@
-"""The standard Klaviyo flows of fixtures/klaviyo/flows (create_flow bodies), made ready for one
-account: a metric id is written there as the metric's name, `"metric:Placed Order"`, because ids
+"""The standard Klaviyo flows of fixtures/klaviyo/flows (create_flow bodies; installed, they are in
+simulator.fixtures), made ready for one account: a metric id is written there as the metric's name, `"metric:Placed Order"`, because ids
 differ per account; `"metric:Started Checkout|Checkout Started"` takes the first of those names the
 account has (Shopify's integration says "Checkout Started", Klaviyo's own docs "Started Checkout")."""
 from __future__ import annotations
@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from simulator.fixtures import FOLDER
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.metrics import metrics_of
 
-FLOWS = Path(__file__).resolve().parents[2] / "fixtures" / "klaviyo" / "flows"  # in a source checkout
+FLOWS = FOLDER / "klaviyo" / "flows"
 PREFIX = "metric:"
 
 

@@ -4,7 +4,8 @@ account, and the stored form of a created one.
 contracts/klaviyo/create_flow.json checks the shape of every trigger, condition and action. What
 is left is checked here, every problem reported at once with its path:
 
-* one trigger; a list, segment or metric trigger names its id; metric ids (trigger, trigger-filter
+* one trigger; a list, segment or metric trigger names its id; a list trigger's names a list of the
+  account; metric ids (trigger, trigger-filter
   and trigger-split conditions, `profile-metric` conditions anywhere) name metrics of the account;
 * actions carry a unique `temporary_id` and no `id` (ids are the server's); every link and
   `entry_action_id` names an action of the definition; links never loop back;
@@ -59,7 +60,8 @@ def links_of(action: dict) -> dict[str, str]:
     return {k: v for k, v in links.items() if k in ("next", "next_if_true", "next_if_false") and isinstance(v, str)}
 
 
-def _trigger_problems(definition: dict, metric_exists: Callable[[str], bool]) -> list[Problem]:
+def _trigger_problems(definition: dict, metric_exists: Callable[[str], bool],
+                      list_exists: Callable[[str], bool]) -> list[Problem]:
     triggers = definition["triggers"]
     if len(triggers) != 1:
         return [Problem(f"{ROOT}.triggers", "invalid",
@@ -69,6 +71,9 @@ def _trigger_problems(definition: dict, metric_exists: Callable[[str], bool]) ->
     if trigger["type"] in ("list", "segment", "metric") and not trigger.get("id"):
         problems.append(Problem(f"{where}.id", "required",
                                 detail=f"A {trigger['type']} trigger needs the id it listens to."))
+    if trigger["type"] == "list" and trigger.get("id") and not list_exists(trigger["id"]):
+        problems.append(Problem(f"{where}.id", "invalid",
+                                detail=f"No list with id {trigger['id']} exists in this account."))
     if trigger["type"] == "metric" and trigger.get("id"):
         problems += _metric(trigger["id"], f"{where}.id", metric_exists)
         for path, condition in _conditions(trigger.get("trigger_filter"), f"{where}.trigger_filter"):
@@ -88,15 +93,42 @@ def _conditions(condition_set, where: str):
             yield f"{where}.condition_groups[{g}].conditions[{c}]", condition
 
 
-def _metric(metric_id: str, where: str, metric_exists) -> list[Problem]:
+def _metric(metric_id, where: str, metric_exists) -> list[Problem]:
+    if not isinstance(metric_id, str):
+        return [Problem(where, "type", expected="string", got=type(metric_id).__name__)]
     if metric_exists(metric_id):
         return []
     return [Problem(where, "invalid", detail=f"No metric with id {metric_id} exists in this account.")]
 
 
+def _filter_shape_problems(condition_set, where: str) -> list[Problem]:
+    """Where a filter the contract leaves unchecked (a WhatsApp message's `additional_filters`) is
+    not `{condition_groups: [{conditions: [{type, ...}]}]}`."""
+    if condition_set is None:
+        return []
+    groups = condition_set.get("condition_groups") if isinstance(condition_set, dict) else None
+    if not isinstance(groups, list):
+        return [Problem(f"{where}.condition_groups", "required", detail="A filter needs a list of condition groups.")]
+    problems = []
+    for g, group in enumerate(groups):
+        conditions = group.get("conditions") if isinstance(group, dict) else None
+        if not isinstance(conditions, list):
+            problems.append(Problem(f"{where}.condition_groups[{g}].conditions", "required",
+                                    detail="A condition group needs a list of conditions."))
+            continue
+        problems += [Problem(f"{where}.condition_groups[{g}].conditions[{c}].type", "required",
+                             detail="A condition needs a type.")
+                     for c, condition in enumerate(conditions)
+                     if not isinstance(condition, dict) or not isinstance(condition.get("type"), str)]
+    return problems
+
+
 def _profile_filter_problems(condition_set, where: str, metric_exists) -> list[Problem]:
+    shape = _filter_shape_problems(condition_set, where)
+    if shape:
+        return shape
     return [problem for path, condition in _conditions(condition_set, where) if condition["type"] == "profile-metric"
-            for problem in _metric(condition["metric_id"], f"{path}.metric_id", metric_exists)]
+            for problem in _metric(condition.get("metric_id"), f"{path}.metric_id", metric_exists)]
 
 
 def _zone(zone, where: str) -> list[Problem]:
@@ -225,9 +257,9 @@ def _reentry_problems(criteria) -> list[Problem]:
     return []
 
 
-def problems(definition: dict, metric_exists: Callable[[str], bool]) -> list[Problem]:
+def problems(definition: dict, metric_exists: Callable[[str], bool], list_exists: Callable[[str], bool]) -> list[Problem]:
     """Every problem of a definition whose shape the contract has accepted."""
-    found = _trigger_problems(definition, metric_exists)
+    found = _trigger_problems(definition, metric_exists, list_exists)
     trigger = definition["triggers"][0] if len(definition["triggers"]) == 1 else None
     found += _profile_filter_problems(definition.get("profile_filter"), f"{ROOT}.profile_filter", metric_exists)
     for i, action in enumerate(definition["actions"]):

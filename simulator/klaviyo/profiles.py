@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from simulator.core.emails import EMAIL
 from simulator.errors import Conflict, Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.consent import Consent
@@ -19,7 +20,6 @@ from simulator.core.records import Records
 
 IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")  # matched in this order, after id
 PLAIN = ("first_name", "last_name", "organization", "locale", "title", "image")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 DUPLICATE = "A profile already exists with one of these identifiers."
 
@@ -56,7 +56,7 @@ def format_problems(attributes: dict, path: str) -> list[Problem]:
     """An email that is not one, a phone number not in E.164 (what Klaviyo asks for)."""
     problems = []
     email, phone = attributes.get("email"), attributes.get("phone_number")
-    if isinstance(email, str) and not _EMAIL.match(email.strip()):
+    if isinstance(email, str) and not EMAIL.match(email.strip()):
         problems.append(Problem(f"{path}.email", "format", detail=f"Invalid email address: '{email}'."))
     if isinstance(phone, str) and not _E164.match(phone):
         problems.append(Problem(f"{path}.phone_number", "format",

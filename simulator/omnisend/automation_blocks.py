@@ -10,6 +10,7 @@ import copy
 import re
 from typing import Iterator
 
+from simulator.core.emails import EMAIL
 from simulator.omnisend.automation_rules import EVENT_OPERATORS, Check, contact_filter, event_filter, json_kind
 
 BLOCK_TYPES = ("delay", "action", "split", "abTesting")
@@ -20,7 +21,6 @@ MESSAGE_OPERATORS = {"openedEmail": "sendEmail", "clickedEmail": "sendEmail", "c
 BRANCHES = {"split": ("trueBlocks", "falseBlocks"), "abTesting": ("aBlocks", "bBlocks")}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _LANGUAGE = re.compile(r"^[a-z]{2}_[A-Z]{2}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 
 
@@ -346,7 +346,7 @@ def _text(check: Check, data: dict, out: dict, names: tuple, path: str) -> None:
 
 
 def _email(check: Check, value, path: str) -> None:
-    if isinstance(value, str) and value and not _EMAIL.match(value):
+    if isinstance(value, str) and value and not EMAIL.match(value):
         check.add(path, "format", expected="email address", got=value)
 
 

@@ -2,8 +2,8 @@
 
 The contract has already checked shapes, types, enums and lengths; these are the rules a schema
 cannot say. Each check appends to `Check.problems` (so one response names every problem) and returns
-the normalised, API-shaped value the automation stores. Sources: docs/omnisend-dated-api.md §10 and
-the dated automations spec; choices where Omnisend is silent are marked `Choice:`."""
+the normalised, API-shaped value the automation stores. Sources: the dated automations spec and
+guide, as docs/automations.md lists them; choices where Omnisend is silent are marked `Choice:`."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -36,7 +36,7 @@ _BIRTHDAY_OFFSET = re.compile(r"^[+-]?\d{1,4}h$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO2 = re.compile(r"^[A-Za-z]{2}$")
 
-# Property types of the recommended events (docs/omnisend-dated-api.md §7.1; prices are floats there).
+# Property types of the recommended events (docs/omnisend-api.md, Events; prices are floats there).
 _LINE_NUMBERS = ("productPrice", "productQuantity", "productDiscount", "productStrikeThroughPrice", "productWeight")
 _LINE_TEXTS = ("productID", "productTitle", "productSKU", "productVariantID", "productVariantTitle", "productURL",
                "productImageURL", "productDescription", "productVendor")

@@ -5,7 +5,7 @@ dated API's field names, with server ids in place of temporaryIDs), plus its lif
 automation engine (simulator/engine) reads definitions from here and is told of lifecycle changes
 through the brand's `runtime`.
 
-Lifecycle (docs/omnisend-dated-api.md §10.7): created disabled; PATCH and PUT blocks only while
+Lifecycle (docs/automations.md, from the automations guide): created disabled; PATCH and PUT blocks only while
 disabled (409); enable/disable are idempotent; `enrollExisting` needs a workflow that starts with a
 delay, is refused for birthday / back-in-stock triggers, and for `entered segment` works on the
 first enable only (409 `enroll-existing-not-applicable`); delete is idempotent; a copy is disabled.
@@ -142,7 +142,7 @@ class AutomationBook:
         return automation
 
     def patch(self, automation: Automation, data: dict, now: _dt.datetime) -> Automation:
-        """`PATCH /automations/{id}`: only the fields sent change (docs/omnisend-dated-api.md §10.6)."""
+        """`PATCH /automations/{id}`: only the fields sent change (docs/automations.md)."""
         self.editable(automation.id)
         check = rules.Check(self.brand, automation.id)
         stored = automation.definition

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from simulator.core.ids import IdFactory
+from simulator.core.records import trim_oldest
 from simulator.core.timefmt import iso
 
 
@@ -47,6 +48,7 @@ class Brand:
     listeners: list[Callable[["Brand", ContactEvent], None]] = field(default_factory=list)
     runtime: Any = None  # the automation engine's lifecycle hooks (omnisend/automations.Runtime), set by the sandbox
     clock: Any = None  # the sandbox clock (core.clock.Clock), for reads that need "now" and are not handed it
+    settings: Any = None  # the sandbox's Settings: `event_limit` bounds `activity`
 
     def __post_init__(self):
         if self.profile is None:
@@ -63,6 +65,8 @@ class Brand:
                      at: _dt.datetime) -> ContactEvent:
         event = ContactEvent(self.ids.next("activity", "uuid"), contact_id, name, origin, properties, at)
         self.activity.append(event)
+        if self.settings is not None:
+            trim_oldest(self.activity, self.settings.event_limit)
         for listener in self.listeners:
             listener(self, event)
         return event

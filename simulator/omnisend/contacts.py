@@ -19,6 +19,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
+from simulator.core.emails import EMAIL
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.omnisend.brand import Brand
 from simulator.core.records import Records
@@ -28,7 +29,6 @@ STATUSES = ("subscribed", "unsubscribed", "nonSubscribed")
 STATUS_ALIASES = {"nonsubscribed": "nonSubscribed"}  # Omnisend lists both spellings as valid
 PROFILE_FIELDS = ("firstName", "lastName", "country", "countryCode", "state", "city", "address",
                   "postalCode", "gender", "birthdate")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]+$")
 PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,24}$")
 
 

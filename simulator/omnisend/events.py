@@ -104,7 +104,10 @@ def _contact_input(contact: dict, existing: Contact | None, now: _dt.datetime,
         if contact.get(kind):
             identifiers[kind] = {"type": kind, "id": contact[kind]}
 
-    def identifier(channel: str, where: str) -> dict | None:
+    def identifier(channel: str | None, where: str) -> dict | None:
+        if channel not in IDENTIFIER_OF:  # the spec lists the channel without requiring it
+            problems.append(Problem(where, "required", detail="the channel to opt in or out of is required"))
+            return None
         kind = IDENTIFIER_OF[channel]
         if kind not in identifiers:
             known = existing.identifier(kind) if existing is not None else None

@@ -3,9 +3,9 @@
 Two halves: the rules the Events API checks a recommended event against (`RULES`, `check`), and how
 v3 carts and orders become these events for the automation engine (below the rules).
 
-Events API rules (docs/omnisend-dated-api.md §7.1): a recommended event is known by its exact,
-case-sensitive name; its `eventVersion` must be one of those listed (a missing version is `""`, the
-documented version of the cart events); its required properties must be present with the JSON type
+Events API rules (docs/omnisend-api.md, from Omnisend's events guide): a recommended event is known
+by its exact, case-sensitive name; its `eventVersion` must be one of those listed (a missing version
+is `""`, the documented version of the cart events); its required properties must be present with the JSON type
 listed. Versions the docs leave open follow the one other client that sends them (stape: `v2` for
 fulfilled and refunded; `started checkout` takes both `""` and `v2`). Required keys are those the
 docs require (`totalPrice` for orders) plus the keys that name what the event is about and its money
@@ -15,7 +15,7 @@ is accepted as sent.
 v3 carts and orders as events:
 
 v3 has no event for a cart or an order; Omnisend's automations trigger on its *recommended events*
-(the dated line's names and property keys, docs/omnisend-dated-api.md §7.1). The sandbox records
+(the dated line's names and property keys, docs/omnisend-api.md). The sandbox records
 the equivalent event whenever a v3 write does what the event says:
 
 | v3 write                                               | event                    |

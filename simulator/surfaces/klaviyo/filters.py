@@ -39,21 +39,31 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 def _value(kind: str, text: str):
     if kind == "str":
-        return json.loads('"' + text[1:-1].replace('\\\'', "'").replace('"', '\\"') + '"') if text[0] == "'" \
-            else json.loads(text)
+        try:
+            return json.loads('"' + text[1:-1].replace('\\\'', "'").replace('"', '\\"') + '"') if text[0] == "'" \
+                else json.loads(text)
+        except ValueError:  # an unknown escape, or a raw control character such as a tab or NUL
+            raise _invalid(f"Invalid string {text[:50]} in filter.") from None
     if text in ("true", "false", "null"):
         return json.loads(text)
-    if re.fullmatch(r"-?\d+(\.\d+)?", text):
-        return json.loads(text)
     try:
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return json.loads(text)  # ValueError past Python's 4,300-digit limit
         return parse_instant(text)
     except ValueError:
-        raise _invalid(f"Invalid value '{text}' in filter.") from None
+        raise _invalid(f"Invalid value '{text[:50]}' in filter.") from None
 
 
 class _Parser:
+    MAX_DEPTH = 20  # nested and(...) calls; deeper is refused, not recursed into
+
     def __init__(self, tokens):
-        self.tokens, self.i = tokens, 0
+        self.tokens, self.i, self.depth = tokens, 0, 0
+
+    def peek(self) -> str:
+        if self.i >= len(self.tokens):
+            raise _invalid("Unexpected end of filter.")
+        return self.tokens[self.i][1]
 
     def take(self, expected: str | None = None):
         if self.i >= len(self.tokens):
@@ -75,7 +85,11 @@ class _Parser:
         _, name = self.take()
         self.take("(")
         if name == "and":
+            self.depth += 1
+            if self.depth > self.MAX_DEPTH:
+                raise _invalid(f"Filter nests and() more than {self.MAX_DEPTH} deep.")
             found = self.conditions()
+            self.depth -= 1
         elif name == "has":
             _, field = self.take()
             found = [(field, "has", True)]
@@ -93,9 +107,9 @@ class _Parser:
         if text != "[":
             return _value(kind, text)
         items = []
-        while self.tokens[self.i][1] != "]":
+        while self.peek() != "]":
             items.append(_value(*self.take()))
-            if self.tokens[self.i][1] == ",":
+            if self.peek() == ",":
                 self.take(",")
         self.take("]")
         return items

@@ -14,6 +14,7 @@ from simulator.core.timefmt import iso
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.klaviyo import flow_definition
 from simulator.klaviyo.flows import Flow, FlowAction, FlowMessage, flows_of
+from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.metrics import metrics_of
 from simulator.schemas import contract
 from simulator.surfaces.klaviyo import api_blueprint, operation
@@ -167,7 +168,9 @@ def create_flow():
         raise Invalid(problems)
     owner = account()
     metrics = metrics_of(owner).records
-    problems = flow_definition.problems(definition, lambda metric_id: metric_id in metrics)
+    lists = lists_of(owner).records
+    problems = flow_definition.problems(definition, lambda metric_id: metric_id in metrics,
+                                        lambda list_id: list_id in lists)
     if problems:
         raise Invalid(problems)
     flow = flows_of(owner).create(data["data"]["attributes"]["name"], definition, now())

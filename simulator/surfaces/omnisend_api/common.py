@@ -77,7 +77,7 @@ def decode_cursor(name: str) -> dict | None:
         value = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
         if isinstance(value, dict):
             return value
-    except (binascii.Error, ValueError, UnicodeDecodeError):
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError):
         pass
     raise Invalid([Problem(name, "format", expected="a cursor from paging.cursors", got=raw)])
 

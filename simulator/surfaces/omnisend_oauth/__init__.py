@@ -2,7 +2,8 @@
 
 There is no person to ask, so `authorize` approves at once: it redirects to `redirect_uri` with a
 code for the brand named by the sandbox-only `brand` parameter (default: the seed's test brand)
-and the scopes asked for. `token` swaps the code (or a refresh token) for a bearer token that the
+and the scopes asked for. With a keys file (`--keys`) the brand must be listed there and the scopes
+within what its keys have: a grant never reaches further than a key would. `token` swaps the code (or a refresh token) for a bearer token that the
 dated API accepts with exactly those scopes. Errors use RFC 6749's `{"error", "error_description"}`."""
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Request, Response, g, jsonify, redirect, request
 
-from simulator.errors import DomainError
+from simulator.errors import DomainError, TooLarge
+from simulator.http import is_json_type, read_json
 
 blueprint = Blueprint("omnisend_oauth", __name__)
 SCOPES = frozenset({
@@ -45,8 +47,9 @@ class OmnisendOAuthSurface:
     def render_error(self, sandbox, error: Exception) -> Response:
         if not isinstance(error, OAuthError):
             status = error.status if isinstance(error, DomainError) else 500
-            error = OAuthError("invalid_request" if status < 500 else "server_error", str(error) or "bad request",
-                               status if status != 404 else 404)
+            description = ("internal error" if status == 500 else getattr(error, "detail", None)
+                           or ("the body is too large" if status == 413 else "bad request"))
+            error = OAuthError("invalid_request" if status < 500 else "server_error", description, status)
         response = jsonify({"error": error.error, "error_description": error.description})
         response.status_code = error.status
         return response
@@ -69,19 +72,39 @@ def authorize():
     if args["response_type"] != "code":
         raise OAuthError("unsupported_response_type", "only response_type=code is supported")
     sandbox = g.sandbox
-    brand = args.get("brand") or sandbox.test_keys()["omnisend"][:24]
+    brand = args.get("brand") or sandbox.test_keys().get("omnisend", "")[:24]
     if not BRAND.match(brand):
         raise OAuthError("invalid_request", "brand must be a 24-hex brand id")
-    code = sandbox.tokens.issue_code("omnisend", brand, _scopes(args.get("scope", "")), args["client_id"],
-                                     args["redirect_uri"], sandbox.clock.now())
+    admitted, allowed = sandbox.keyring.grantable("omnisend", brand)
+    if not admitted:
+        raise OAuthError("access_denied", f"brand {brand} is not in the sandbox's keys file", 403)
+    scopes = _scopes(args.get("scope", ""))
+    if allowed is not None and not scopes <= allowed:
+        raise OAuthError("invalid_scope", f"brand {brand}'s keys do not allow: {', '.join(sorted(scopes - allowed))}")
+    code = sandbox.tokens.issue_code("omnisend", brand, scopes, args["client_id"], args["redirect_uri"],
+                                     sandbox.clock.now())
     query = {"code": code, **({"state": args["state"]} if "state" in args else {})}
     separator = "&" if "?" in args["redirect_uri"] else "?"
     return redirect(f"{args['redirect_uri']}{separator}{urlencode(query)}", 302)
 
 
+def _token_fields() -> dict[str, str]:
+    """The token request's fields, from a form or a JSON object, within the body limit."""
+    limit = g.sandbox.settings.max_body_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise TooLarge(limit)
+    fields = read_json(request, limit) if is_json_type(request.mimetype) else request.form
+    if not isinstance(fields, dict):
+        raise OAuthError("invalid_request", "the body must be a form or a JSON object")
+    wrong = sorted(name for name, value in fields.items() if not isinstance(value, str))
+    if wrong:
+        raise OAuthError("invalid_request", f"{', '.join(wrong)} must be strings")
+    return fields
+
+
 @blueprint.post("/token")
 def token():
-    form = request.form if request.form else (request.get_json(silent=True) or {})
+    form = _token_fields()
     sandbox, now = g.sandbox, g.sandbox.clock.now()
     client_id = form.get("client_id")
     if not client_id or not form.get("client_secret"):
