@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from simulator.app import IN_PROCESS, LockedApp, create_app
 from simulator.control.faults import Faults
-from simulator.core.clock import Clock
+from simulator.core.clock import Clock, wall_now
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
 from simulator.core.keys import Credential, Keyring
@@ -45,6 +45,12 @@ def _setting(settings: Settings, name: str):
     return getattr(settings, name)
 
 
+def _promise_clock(settings: Settings):
+    """The wall clock a 429's `Retry-After` promise is kept on, or None when the setting is off (a
+    scenario run must depend on virtual time only, or its figures would depend on the machine)."""
+    return wall_now() if settings.rate_limit_wall_retry_after else None
+
+
 class Sandbox:
     def __init__(self, seed: int = 0, start: str | _dt.datetime | None = None, clock: str = "frozen",
                  keys: str | Path | Keyring | None = None, settings: Settings | None = None,
@@ -62,7 +68,7 @@ class Sandbox:
         self.snapshots: dict[str, dict] = {}  # /_sim/snapshots: saved states by name (control/snapshots.py)
         self.journal = Journal(partial(_setting, self.settings, "journal_limit"))
         self.messages = Outbox(partial(_setting, self.settings, "outbox_limit"))
-        self.limiter = RateLimiter()
+        self.limiter = RateLimiter(wall=partial(_promise_clock, self.settings))  # Retry-After kept in wall seconds
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self.engine = Engine(seed, self.clock, self.scheduler, self.messages,

@@ -28,7 +28,8 @@ HORIZON = _dt.datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def wall_now() -> _dt.datetime:
-    """Wall time, whole seconds are not forced; only this module may call it."""
+    """Wall time, whole seconds are not forced. Only this module calls it, and the rate limiter, which
+    must keep a 429's `Retry-After` (a wall-clock promise) however the virtual clock moves."""
     return _dt.datetime.now(UTC)
 
 
