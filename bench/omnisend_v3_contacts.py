@@ -67,12 +67,17 @@ def best(rounds: int, measure) -> float:
     return max(measure(r) for r in range(rounds))
 
 
-def main() -> None:
+def arguments() -> tuple[int, int]:
+    """(requests per round, rounds) from `--n` and `--rounds`; other benches read theirs here too."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2000, help="requests per round")
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    n, rounds = args.n, args.rounds
+    return args.n, args.rounds
+
+
+def main() -> None:
+    n, rounds = arguments()
 
     floor = floor_app()
     floor_client = httpx.Client(transport=httpx.WSGITransport(app=floor), base_url="http://floor/omnisend/v3")

@@ -34,6 +34,11 @@ class InProcess:
     def configure(self, settings: dict) -> None:
         self.sandbox.settings.update(dict(settings))
 
+    def add_faults(self, rules: list[dict]) -> None:
+        """The scenario's fault rules (`faults:`), as `POST /_sim/faults` sets them."""
+        from simulator.control.faults import add_faults
+        add_faults(self.sandbox, rules)
+
     def new_messages(self) -> list[dict]:
         """Messages sent since the last call."""
         fresh = self.sandbox.messages.messages(offset=self._seen)
@@ -73,6 +78,7 @@ class Remote:
         self._now = parse_instant(clock["now"])
         weeks = max(0, -(-(self._now - start) // WEEK))  # ceiling division
         self.origin = start + weeks * WEEK
+        self._shift = self.origin - start
         self._sim("POST", "/reset", json={})  # a state change over a socket needs a JSON content type
         self.advance_to(self.origin)
 
@@ -89,6 +95,16 @@ class Remote:
 
     def configure(self, settings: dict) -> None:
         self._sim("POST", "/settings", json=settings)
+
+    def add_faults(self, rules: list[dict]) -> None:
+        """The scenario's fault rules, in place of the server's own (a reset keeps those); their
+        windows move with the run, whole weeks later when the server's clock was past the start."""
+        self.http.delete(f"{self.base_url}/_sim/faults", headers={"X-Flow-Sandbox": "1"}).raise_for_status()
+        for rule in rules:
+            moved = {k: iso(parse_instant(v) + self._shift) if k in ("from", "until") else v for k, v in rule.items()}
+            answer = self.http.post(f"{self.base_url}/_sim/faults", json=moved)
+            if answer.status_code != 201:
+                raise DriverError(f"POST /_sim/faults answered {answer.status_code}: {answer.text[:200]}")
 
     def new_messages(self) -> list[dict]:
         fresh = self._sim("GET", "/outbox", params={"offset": self._seen})["messages"]

@@ -377,7 +377,18 @@ def _arm_card(index: int, name: str, arm: dict, color: str, currency: str, share
             f'<h3>Workflow entries and messages per flow</h3>{_legend(series)}{chart}'
             f'<h3>Duplicates by pair of flows</h3><ul class="pairs">{pair_list}</ul>'
             f'<h3>Delivery of forwarded events</h3><div class="delivery">{tiles}</div>'
-            f'<p class="muted">reasons: {_esc(reason_text)}</p></div>')
+            f'<p class="muted">reasons: {_esc(reason_text)}</p>{_lateness(arm.get("lateness"))}</div>')
+
+
+def _lateness(late: dict | None) -> str:
+    """How late the vendor heard of events, and the flows that fired late (scenarios/lateness.py)."""
+    if not late:
+        return ""
+    delay = late["delay_seconds"]
+    flows = ", ".join(f"{name} {count:,}" for name, count in late["late_by_workflow"].items()) or "none"
+    return (f'<p class="lateness">Event to flow start: median {delay["p50"]:,.0f} s, 95th percentile '
+            f'{delay["p95"]:,.0f} s, longest {delay["max"]:,.0f} s. Flow runs started more than '
+            f'{late["late_seconds"] // 60} min late: {_int(late["late_runs"])} ({_esc(flows)}).</p>')
 
 
 def _uplift_section(report: dict) -> str:

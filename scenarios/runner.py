@@ -23,6 +23,7 @@ from scenarios import journeys
 from scenarios.arm_setup import ArmSetup
 from scenarios.forwarder import IdentityNetwork
 from scenarios.holdout import held_out
+from scenarios.lateness import lateness
 from scenarios.model import PURCHASE, Delivered, PixelEvent
 from scenarios.outcomes import Attribution
 from scenarios.scenario import Arm, Scenario
@@ -170,6 +171,7 @@ class ArmRun:
             "delivery": forwarded or {"delivered": 0, "deduplicated": 0, "filtered": 0, "failed": 0, "lost": 0,
                                       "retries": 0, "reasons": {}},
             "native_delivery": native.ledger.summary(native.sender.retries) if native else None,
+            "lateness": lateness(runs),  # delivery delays and flows that fired late (scenarios/lateness.py)
             **self.score.figures(runs, self.arm.workflows, self.purposes, self.population.recipients.get,
                                  self.calendar, self.scenario.horizon_days, self.scenario.duplicate_window_hours),
         }

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
+from simulator.errors import Invalid
 from simulator.klaviyo.fixtures import FLOWS as KLAVIYO_FLOWS
 
 BUNDLED = Path(__file__).resolve().parent / "bundled"
@@ -69,6 +70,7 @@ class Scenario:
     attribution_touches: tuple[str, ...]
     expectations: list[dict]
     sensitivity: dict = field(default_factory=dict)  # {replications, vary: {name: [values]}}; empty: no panel
+    faults: list[dict] = field(default_factory=list)  # /_sim/faults rules set before the run
 
     def with_overrides(self, seed: int | None = None, visitors: int | None = None) -> "Scenario":
         return replace(self, seed=self.seed if seed is None else seed,
@@ -251,6 +253,15 @@ def _build(data: dict, filename: str, node) -> Scenario:
         problems = Settings().update(dict(data["settings"]))
         if problems:
             fail(["settings"], "; ".join(problems))
+    for i, rule in enumerate(data.get("faults", [])):  # each checked as POST /_sim/faults would check it
+        from simulator.control import check
+        from simulator.control.faults import RULE_SCHEMA, Faults
+        try:
+            Faults().add(check(RULE_SCHEMA, rule))
+        except Invalid as exc:
+            problem = exc.problems[0]
+            expected = f": one of {', '.join(map(str, problem.expected))}" if problem.expected else ""
+            fail(["faults", i, *([problem.path] if problem.path else [])], problem.detail or problem.kind + expected)
     from scenarios.journeys import load_parameters
     try:
         load_parameters(data.get("parameters") or {})
@@ -268,7 +279,8 @@ def _build(data: dict, filename: str, node) -> Scenario:
         duplicate_window_hours=(data.get("duplicates") or {}).get("window_hours", 168),
         attribution_days=(data.get("attribution") or {}).get("window_days", 5),
         attribution_touches=tuple((data.get("attribution") or {}).get("touches", ("open", "click"))),
-        expectations=data.get("expectations", []), sensitivity=data.get("sensitivity") or {})
+        expectations=data.get("expectations", []), sensitivity=data.get("sensitivity") or {},
+        faults=data.get("faults", []))
     if scenario.sensitivity:
         from scenarios.sweep import SweepError, parse_varies
         texts = [f"{name}={','.join(str(v) for v in values)}" for name, values in scenario.sensitivity["vary"].items()]

@@ -16,6 +16,7 @@ import logging
 
 from flask import Flask, Response, g, request
 from werkzeug.http import http_date
+from werkzeug.routing import Rule
 from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
 
 from simulator.core.timefmt import iso
@@ -40,8 +41,25 @@ class HttpStatusError(DomainError):
         self.detail = detail
 
 
+class _LazyBuildRule(Rule):
+    """A URL rule whose URL builder is compiled on first use: werkzeug compiles two builders per rule
+    when the app is made, most of a sandbox's start-up (profiled), and the sandbox never builds a URL
+    from a rule."""
+
+    def _compile_builder(self, append_unknown: bool = True):
+        compiled = []
+
+        def build(rule, *args, **kwargs):
+            if not compiled:
+                compiled.append(Rule._compile_builder(rule, append_unknown).__get__(rule, None))
+            return compiled[0](*args, **kwargs)
+        return build
+
+
 def create_app(sandbox, surfaces) -> Flask:
+    from simulator.control import faults  # the control package imports this module: imported when used
     app = Flask("simulator")
+    app.url_rule_class = _LazyBuildRule
     app.json.sort_keys = False
     app.json.compact = True
     app.url_map.strict_slashes = False
@@ -66,6 +84,7 @@ def create_app(sandbox, surfaces) -> Flask:
             sandbox.clock.catch_up()
         if g.surface is not None:
             g.account = g.surface.admit(sandbox, request)
+            return faults.intercept(sandbox, request, g.surface, g.account)
 
     @app.after_request
     def finish(response: Response):
@@ -77,7 +96,7 @@ def create_app(sandbox, surfaces) -> Flask:
                 sandbox.journal.record(time=iso(sandbox.clock.now()), vendor=surface.vendor,
                                        method=request.method, path=request.path,
                                        query=request.query_string.decode("latin-1"),
-                                       status=response.status_code, account=g.account)
+                                       status=response.status_code, account=g.account, fault=g.get("fault"))
         return response
 
     @app.errorhandler(Exception)
@@ -85,10 +104,14 @@ def create_app(sandbox, surfaces) -> Flask:
         surface = getattr(g, "surface", None) or surface_of(request.path)
         if surface is None:  # outside every surface: werkzeug's own answer
             return error if isinstance(error, HTTPException) else Response("internal error", 500)
+        allowed = getattr(error, "valid_methods", None)  # a 405 says which methods the path takes (RFC 9110)
         error = _as_domain_error(error)
         if not isinstance(error, DomainError):
             log.exception("unexpected error on %s %s", request.method, request.path)
-        return surface.render_error(sandbox, error)
+        response = surface.render_error(sandbox, error)
+        if allowed:
+            response.headers["Allow"] = ", ".join(sorted(allowed))
+        return response
 
     return app
 
@@ -107,9 +130,12 @@ class LockedApp:
     """WSGI wrapper that runs each request under the sandbox lock; the body is already built."""
 
     def __init__(self, app: Flask, lock):
+        from simulator.control.faults import deliver
         self.app = app
         self.lock = lock
+        self.deliver = deliver  # a fault's latency or lost connection, carried out outside the lock
 
     def __call__(self, environ, start_response):
         with self.lock:
-            return list(self.app.wsgi_app(environ, start_response))
+            body = list(self.app.wsgi_app(environ, start_response))
+        return self.deliver(environ, body)

@@ -3,6 +3,7 @@ scenario (scenarios/command.py); `simulator sweep` varies a scenario's assumptio
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from simulator import __version__
@@ -43,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--connection-limit", type=int, default=CONNECTION_LIMIT, metavar="N",
                        help=f"open connections the server accepts at once (default {CONNECTION_LIMIT}); "
                             "past it a new client waits until one closes")
+    serve.add_argument("--state", metavar="FILE", help="load the sandbox from FILE if it exists, save it there on exit")
     from scenarios.command import add_arguments
     add_arguments(commands.add_parser("run", help="run a shopper scenario and write its report"))
     from scenarios.sweep_command import add_arguments as add_sweep_arguments
@@ -70,7 +72,12 @@ def serve(args) -> int:
     except OSError as exc:
         print(f"simulator: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
-    print(f"Flow Sandbox on {server.url}  (seed {args.seed}, clock {args.clock} at {iso(sandbox.clock.now())})")
+    if args.state:  # the saved sandbox, its seed and clock included, over the flags
+        from simulator.control.snapshots import load_state_file
+        loaded = load_state_file(sandbox, args.state)
+    print(f"Flow Sandbox on {server.url}  (seed {sandbox.seed}, clock {sandbox.clock.mode} at {iso(sandbox.clock.now())})")
+    if args.state:
+        print(f"  state {'loaded from' if loaded else 'will be saved to'} {args.state}")
     for name, url in server.base_urls().items():
         print(f"  {name:<15} {url}")
     for vendor, key in sandbox.test_keys().items():
@@ -81,11 +88,21 @@ def serve(args) -> int:
         print(f"  warning: bound to {args.host}; the control API answers loopback only"
               + (" or the admin token" if args.admin_token else ", and the vendor APIs answer anyone"))
     sys.stdout.flush()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)  # so `finally` saves the state on a plain kill too
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
+    finally:
+        if args.state:
+            from simulator.control.snapshots import save_state_file
+            save_state_file(sandbox, args.state)
+            print(f"state saved to {args.state}", file=sys.stderr)
     return 0
+
+
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(0)
 
 
 def main(argv: list[str] | None = None) -> int:

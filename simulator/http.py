@@ -37,6 +37,8 @@ def read_json(request: Request, limit: int):
     """The parsed body. Raises TooLarge past `limit` bytes, MalformedBody for anything not JSON."""
     if request.content_length is not None and request.content_length > limit:
         raise TooLarge(limit)
+    if not request.mimetype and not request.content_length and not request.get_data(cache=True):
+        raise MalformedBody("a JSON body is required")  # nothing sent: a missing body, not a wrong type
     if not is_json_type(request.mimetype):
         raise MalformedBody(f"Content-Type must be application/json, not {request.mimetype or 'absent'}", 415)
     try:

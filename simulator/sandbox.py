@@ -7,11 +7,14 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
+import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.app import IN_PROCESS, LockedApp, create_app
-from simulator.core.clock import Clock
+from simulator.control.faults import Faults
+from simulator.core.clock import Clock, wall_now
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
 from simulator.core.keys import Credential, Keyring
@@ -36,6 +39,18 @@ IN_PROCESS_HOST = "http://sandbox.local"
 KLAVIYO_REVISION = "2026-10-15"  # what the current official SDK (klaviyo-api 25.x) sends
 
 
+def _setting(settings: Settings, name: str):
+    """A setting read when it is needed (the journal's and outbox's bounds), as data: a snapshot
+    saves `partial(_setting, settings, name)` where it could not save a lambda."""
+    return getattr(settings, name)
+
+
+def _promise_clock(settings: Settings):
+    """The wall clock a 429's `Retry-After` promise is kept on, or None when the setting is off (a
+    scenario run must depend on virtual time only, or its figures would depend on the machine)."""
+    return wall_now() if settings.rate_limit_wall_retry_after else None
+
+
 class Sandbox:
     def __init__(self, seed: int = 0, start: str | _dt.datetime | None = None, clock: str = "frozen",
                  keys: str | Path | Keyring | None = None, settings: Settings | None = None,
@@ -48,13 +63,16 @@ class Sandbox:
         self.settings = settings or Settings()
         self.admin_token = admin_token
         self.control_hosts = tuple(name.lower() for name in control_hosts)  # Host names /_sim answers besides loopback
-        self.journal = Journal(lambda: self.settings.journal_limit)
-        self.messages = Outbox(lambda: self.settings.outbox_limit)
-        self.limiter = RateLimiter()
+        self.started = time.monotonic()  # for /_sim/health's uptime
+        self.faults = Faults()  # /_sim/faults: the vendor failing on purpose
+        self.snapshots: dict[str, dict] = {}  # /_sim/snapshots: saved states by name (control/snapshots.py)
+        self.journal = Journal(partial(_setting, self.settings, "journal_limit"))
+        self.messages = Outbox(partial(_setting, self.settings, "outbox_limit"))
+        self.limiter = RateLimiter(wall=partial(_promise_clock, self.settings))  # Retry-After kept in wall seconds
         self.tokens = TokenStore(seed)
         self.request_ids = IdFactory(seed, "requests")  # problem `instance` ids
         self.engine = Engine(seed, self.clock, self.scheduler, self.messages,
-                             RunLog(lambda: self.settings.run_limit), WebhookPoster(self.lock))
+                             RunLog(partial(_setting, self.settings, "run_limit")), WebhookPoster(self.lock))
         self.omnisend_engine = OmnisendRuntime(self.engine)  # hears every Omnisend brand's events
         self.klaviyo_engine = KlaviyoRuntime(self.engine, self.settings)  # and every Klaviyo account's
         self._brands: dict[str, Brand] = {}

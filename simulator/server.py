@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 
 from waitress.channel import HTTPChannel
 from waitress.server import create_server
+from waitress.task import WSGITask
+
+from simulator.control.faults import CHANNEL
 
 if TYPE_CHECKING:
     from simulator.sandbox import Sandbox
@@ -31,6 +34,18 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+class _Task(WSGITask):
+    def get_environment(self):
+        """The WSGI environ, carrying the connection: a fault rule may drop or stall it."""
+        environ = super().get_environment()
+        environ[CHANNEL] = self.channel
+        return environ
+
+
+class _Channel(HTTPChannel):
+    task_class = _Task
+
+
 class LiveServer:
     """A sandbox served on a port (0 picks a free one), in the foreground or on a background thread."""
 
@@ -41,6 +56,7 @@ class LiveServer:
         self._server = create_server(sandbox.wsgi, map=self._map, host=host, port=port, threads=threads,
                                      connection_limit=connection_limit, ident="flow-sandbox",
                                      clear_untrusted_proxy_headers=True)
+        self._server.channel_class = _Channel
         self.host = host
         self.port = int(self._server.effective_port)  # waitress reports it as a string
         self._thread: threading.Thread | None = None

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 
 
 CHOICES = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
-           "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft")}
+           "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft"),
+           "api_problem_content_type": ("application/json", "application/problem+json")}
 # The range of a number, by what its name counts. The highs keep every `now + setting` a datetime
 # (a clock may stand near its 3000-01-01 horizon) and every count a sane size.
 BOUNDS = {"_seconds": (0, 10 * 365 * 86_400), "_hours": (0, 10 * 365 * 24), "_days": (0, 10 * 365),
-          "_limit": (1, 10 ** 9), "_bytes": (1, 2 ** 30), "_hour_of_day": (0, 23)}
+          "_limit": (1, 10 ** 9), "_bytes": (1, 2 ** 30), "_scale": (0.01, 1000), "_hour_of_day": (0, 23)}
 LEAST = {"v3_rate_window_seconds": 1}  # a zero-length window would divide by zero
 
 
@@ -55,8 +56,13 @@ class Settings:
     omnisend_birthday_hour_of_day: int = 0  # birthday automations start at this hour (brand timezone) on the day
     # re-check every member of the segments `entered segment` automations watch this often (0: only on changes)
     omnisend_segment_sweep_hours: int = 1
+    # the Content-Type of error bodies: the spec files declare application/json; RFC 9457 says problem+json
+    api_problem_content_type: str = "application/json"
     # Klaviyo
     klaviyo_reject_future_revision: bool = True  # a revision later than the clock's date -> 404
+    rate_limit_wall_retry_after: bool = True  # a 429's Retry-After also frees its window after that many wall seconds, for live clients on a frozen clock; False: windows move on the virtual clock only (scenario runs)
+    klaviyo_rate_limits: bool = True  # False: no Klaviyo request is throttled (and none carries RateLimit-*)
+    klaviyo_rate_limit_scale: float = 1.0  # each published limit times this (each at least 1): 10.0 relaxes tenfold
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
     klaviyo_event_processing_seconds: int = 1
     # Smart Sending windows per channel: a flow message is skipped when the profile got one on that channel this recently

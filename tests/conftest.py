@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpcore  # noqa: F401  (below)
 import httpx
 import jsonschema
 import pytest
@@ -12,6 +13,10 @@ import pytest
 from simulator import Sandbox
 from simulator.schemas import find, load_error_schema
 from tests import klaviyo_spec
+
+# httpx imports httpcore on first use and caches its exception map then; a pytester run in this
+# process drops the modules it imported, so an httpcore first imported there would leave httpx
+# mapping the old module's exceptions and raising raw httpcore errors ever after. Loaded here, it stays.
 
 START = "2026-11-02T10:00:00Z"
 # The vendors' published OpenAPI files (README, "Spec-driven tests"): FLOW_SANDBOX_SPECS names their

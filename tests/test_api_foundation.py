@@ -46,13 +46,15 @@ def test_version_header_rules(api):
     assert missing.status_code == 400 and missing.json()["errors"][0]["code"] == "required"
 
 
-def test_problem_bodies_are_rfc9457(api):
+def test_problem_bodies_are_rfc9457_sent_as_the_spec_declares(sb, api):
     response = api.get("/no/such/thing")
     assert response.status_code == 404
-    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["content-type"] == "application/json"  # every error response in the spec files
     body = response.json()
     assert (body["type"], body["title"], body["status"]) == ("https://problems.omnisend.com/not-found", "Not found", 404)
     assert body["instance"].startswith("urn:omnisend:request:")
+    sb.settings.update({"api_problem_content_type": "application/problem+json"})
+    assert api.get("/no/such/thing").headers["content-type"] == "application/problem+json"
 
 
 @pytest.mark.parametrize("header", ["", "Omnisend-API-Key", "Omnisend-API-Key not-a-key", "Bearer nope",

@@ -194,3 +194,39 @@ def test_a_click_meets_an_exit_condition_and_a_test_send_makes_no_event(sb, api,
     assert run["status"] == "exited" and "clicked message (omnisend)" in run["reason"]
     sb.clock.advance(days=3)
     assert [m["subject"] for m in sb.outbox() if not m["test"]] == ["first"]
+
+
+def test_a_dated_line_product_replace_brings_a_variant_back_in_stock(sb, api, v3, sim):
+    from tests.engine_support import brand_of
+    from tests.test_api_catalog_campaigns import product as dated_product
+    variant = {"id": "v1", "title": "M", "price": 19.99, "url": "https://shop.example.com/p1?v=1"}
+    gone = dated_product(status="outOfStock", variants=[{**variant, "status": "outOfStock"}])
+    assert api.post("/products", json=gone).status_code == 201
+    contact(v3, "ann@example.com")
+    create(api, "Back in stock", on("product back in stock"), [email("e1", "[[event.productTitle]] is back")])
+    assert sim.post("/omnisend/back-in-stock-subscriptions", json={
+        "brand": brand_of(sb).id, "email": "ann@example.com", "productID": "p1", "variantID": "v1"}).status_code == 201
+    back = dated_product(variants=[{**variant, "status": "inStock"}])
+    assert api.put("/products/p1", json=back).status_code == 200
+    [mail] = sb.outbox()
+    assert mail["subject"] == "Blue shirt is back" and "Blue shirt 19.99 USD" in mail["text"]
+
+
+def test_a_snapshot_keeps_the_birthday_scans_watched_segments_and_subscriptions(sb, api, v3, sim):
+    from tests.engine_support import brand_of
+    contact(v3, "ann@example.com", birthdate="1990-11-04")
+    vips = segment(api, "VIPs", [{"conditions": [contacts(contact_filter("firstName", "anyOf", ["Vip"]))]}])
+    create(api, "Birthday", on("birthday"), [email("e1", "happy birthday")])
+    create(api, "VIP", on("entered segment", origin="omnisend",
+                          groups=[group(rule("segment_id", "eq", vips["segmentID"]))]), [email("e1", "welcome VIP")])
+    product(v3)
+    sim.post("/omnisend/back-in-stock-subscriptions",
+             json={"brand": brand_of(sb).id, "email": "ann@example.com", "productID": "p1", "variantID": "v1"})
+    create(api, "Back", on("product back in stock"), [email("e1", "back")])
+    assert sim.post("/snapshots", json={"name": "s"}).status_code == 201
+    for _ in range(2):  # the original, then the restored sandbox, go on alike
+        sb.clock.advance(days=3)
+        contact(v3, "ann@example.com", firstName="Vip")
+        product(v3, status="inStock")
+        assert [m[1] for m in outbox(sb)] == ["happy birthday", "welcome VIP", "back"]
+        assert sim.post("/snapshots/s/restore").status_code == 200

@@ -49,3 +49,41 @@ def test_window_rejects_nonsense():
         Window(0, 60)
     with pytest.raises(ValueError):
         Window(1, 60, "leaky")
+
+
+class WallClock:
+    """A wall clock the test moves by hand (tests never wait)."""
+
+    def __init__(self):
+        self.now = dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def wait(self, seconds: float) -> None:
+        self.now += dt.timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("kind", ["fixed", "sliding"])
+def test_a_refusal_frees_its_window_once_the_wall_time_it_promised_has_passed(kind):
+    """On a frozen virtual clock a client that waits its Retry-After in wall seconds gets in again;
+    counts stay exact otherwise: no refusal, no early budget."""
+    wall = WallClock()
+    limiter, window = RateLimiter(wall=wall), Window(2, 60, kind)
+    assert [limiter.hit(("a",), (window,), at(0)).allowed for _ in range(3)] == [True, True, False]
+    refused = limiter.hit(("a",), (window,), at(0))
+    assert not refused.allowed and refused.retry_after == 60
+    wall.wait(59)
+    assert not limiter.hit(("a",), (window,), at(0)).allowed  # not yet: the promise was 60 s
+    wall.wait(1)
+    assert [limiter.hit(("a",), (window,), at(0)).allowed for _ in range(3)] == [True, True, False]  # exact again
+    assert limiter.hit(("b",), (window,), at(0)).remaining == 1  # other keys were never touched
+
+
+def test_the_virtual_clock_still_frees_a_window_and_wall_time_alone_does_not():
+    wall = WallClock()
+    limiter, window = RateLimiter(wall=wall), Window(1, 1, "fixed")
+    assert limiter.hit(("a",), (window,), at(0)).allowed
+    wall.wait(3600)  # an hour of wall time with no refusal in between gives nothing back
+    assert not limiter.hit(("a",), (window,), at(0)).allowed
+    assert limiter.hit(("a",), (window,), at(1)).allowed  # a test that advances the clock

@@ -1,7 +1,8 @@
 """The control API under `/_sim`: test tooling, never vendor behaviour.
 
 Reachable from loopback only, unless the server was started with an admin token, in which case a
-request carrying `Authorization: Bearer <token>` is admitted from anywhere."""
+request carrying `Authorization: Bearer <token>` is admitted from anywhere. `/_sim/health` is open
+to all, for readiness probes."""
 from __future__ import annotations
 
 import hmac
@@ -29,6 +30,8 @@ class ControlSurface:
         """The admin token admits from anywhere; else the caller must be on loopback, name a loopback
         host (or one given at start: a DNS-rebinding page names its own) and, to change anything, send
         what a cross-site form cannot (a JSON content type or an `X-Flow-Sandbox` header)."""
+        if request.path == "/_sim/health":  # a readiness probe, open like the vendor APIs
+            return None
         scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
         token = sandbox.admin_token
         if token and scheme == "Bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
@@ -106,8 +109,18 @@ def _clock_json():
 
 @blueprint.post("/reset")
 def reset():
+    """Empty every account; with `{"clock": "<ISO-8601>"}` also restart the clock there, even backwards."""
+    data = checked_body(RESET_SCHEMA) if request.get_data(cache=True) else {}
+    if "clock" in data:
+        try:
+            _sandbox().clock.restart_at(data["clock"])
+        except ValueError:
+            raise Invalid([Problem("clock", "invalid", detail="an ISO-8601 instant")]) from None
     _sandbox().reset()
     return jsonify({"reset": True, **_clock_json()})
+
+
+RESET_SCHEMA = {"type": "object", "additionalProperties": False, "properties": {"clock": {"type": "string"}}}
 
 
 @blueprint.get("/clock")
@@ -196,4 +209,4 @@ def change_settings():
 
 
 # Seeding what vendor APIs cannot create lives in one module per vendor, on the same blueprint.
-from simulator.control import access, omnisend, runs  # noqa: E402,F401
+from simulator.control import access, console, faults, health, omnisend, runs, snapshots  # noqa: E402,F401

@@ -28,7 +28,8 @@ HORIZON = _dt.datetime(3000, 1, 1, tzinfo=UTC)
 
 
 def wall_now() -> _dt.datetime:
-    """Wall time, whole seconds are not forced; only this module may call it."""
+    """Wall time, whole seconds are not forced. Only this module calls it, and the rate limiter, which
+    must keep a 429's `Retry-After` (a wall-clock promise) however the virtual clock moves."""
     return _dt.datetime.now(UTC)
 
 
@@ -107,6 +108,24 @@ class Clock:
         if self.scheduler is not None and self._mode == "real":
             with self.lock:
                 self.scheduler.run_until(self.now())
+
+    def restart_at(self, target: str | _dt.datetime) -> None:
+        """Set the time, even backwards, with nothing scheduled (a reset to a given moment)."""
+        target = parse_instant(target)
+        with self.lock:
+            if self.scheduler is not None:
+                self.scheduler.restart(target)
+            self._move_to(target)
+
+    def __getstate__(self) -> dict:
+        """What a snapshot keeps (core/graph.py): the time itself, not its distance from this
+        machine's wall clock, which a restore elsewhere or later recomputes."""
+        return {"mode": self._mode, "now": self.now(), "pinned": self._pinned, "lock": self.lock,
+                "scheduler": self.scheduler}
+
+    def __setstate__(self, state: dict) -> None:
+        self.lock, self._mode, self._pinned, self.scheduler = state["lock"], state["mode"], state["pinned"], state["scheduler"]
+        self._move_to(state["now"])
 
     def pin(self, at: _dt.datetime | None) -> None:
         """Hold `now()` at a job's due time while the job runs (used by the scheduler)."""

@@ -45,11 +45,16 @@ SHAPES = {
 TIMED_SHAPES = {"ulid"}  # 26 Crockford base32 characters: 48 bits of milliseconds, then 80 bits from the seed
 
 
+def _from_one() -> itertools.count:
+    """A kind's counter (a named function, not a lambda, so a snapshot can save the factory)."""
+    return itertools.count(1)
+
+
 class IdFactory:
     def __init__(self, seed: int, namespace: str):
         self.seed = seed
         self.namespace = namespace
-        self._counters: dict[str, itertools.count] = defaultdict(lambda: itertools.count(1))
+        self._counters: dict[str, itertools.count] = defaultdict(_from_one)
         self._last_ulid: dict[str, tuple[int, int]] = {}
 
     def next(self, kind: str, shape: str = "hex24", at: _dt.datetime | None = None) -> str:

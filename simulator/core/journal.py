@@ -20,6 +20,7 @@ class Entry:
     query: str
     status: int
     account: str | None
+    fault: str | None = None  # the /_sim/faults rule that decided the answer
 
 
 class Journal:
@@ -29,9 +30,9 @@ class Journal:
         self._seq = 0
 
     def record(self, *, time: str, vendor: str, method: str, path: str, query: str, status: int,
-               account: str | None) -> None:
+               account: str | None, fault: str | None = None) -> None:
         self._seq += 1
-        self._entries.append(Entry(self._seq, time, vendor, method, path, query, status, account))
+        self._entries.append(Entry(self._seq, time, vendor, method, path, query, status, account, fault))
         limit = self._limit()
         while len(self._entries) > limit:
             self._entries.popleft()

@@ -3,6 +3,12 @@
 Two window kinds, because the vendors use both: a *fixed* window counts requests in calendar-aligned
 periods (all requests in 10:00:00-10:00:59 share one budget); a *sliding* window counts the requests
 of the last `period` seconds. A rejected request does not spend budget.
+
+Windows move with the virtual clock. But a 429's `Retry-After` is a promise in wall seconds, and on a
+frozen clock the window would never move: a client that waits as told would be refused forever. So
+a refusal also notes, in wall time, when its window was promised to free up; once that wall moment
+has passed, the window starts afresh. Counts within a window stay exact: only a refused request,
+and then the wall time it was told to wait, gives budget back early.
 """
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import datetime as _dt
 import math
 from collections import deque
 from dataclasses import dataclass
+from typing import Callable
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
@@ -44,15 +51,20 @@ def _seconds(moment: _dt.datetime) -> float:
 
 
 class RateLimiter:
-    """Budgets keyed by (account, bucket); each bucket may have several windows, all must allow."""
+    """Budgets keyed by (account, bucket); each bucket may have several windows, all must allow.
+    `wall`: the wall clock, for keeping `Retry-After` promises (None, or a clock that answers None:
+    windows move on virtual time only)."""
 
-    def __init__(self):
+    def __init__(self, wall: Callable[[], _dt.datetime] | None = None):
         self._fixed: dict[tuple, tuple[float, int]] = {}
         self._sliding: dict[tuple, deque] = {}
+        self._wall = wall
+        self._promised: dict[tuple, float] = {}  # (key, window) -> wall second its refusal said it frees up
 
     def reset(self) -> None:
         self._fixed.clear()
         self._sliding.clear()
+        self._promised.clear()
 
     def forget(self, account: str) -> None:
         """Drop every budget whose key names `account` (a dropped account's budgets go with it)."""
@@ -65,15 +77,39 @@ class RateLimiter:
 
         The returned decision describes the tightest window (fewest remaining)."""
         t = _seconds(now)
+        moment = self._wall() if self._wall is not None else None  # None: promises are off just now
+        wall = _seconds(moment) if moment is not None else None
+        if wall is not None and self._promised:
+            self._keep_promises(key, windows, wall)
         looks = [self._look(key, w, t) for w in windows]
         allowed = all(remaining > 0 for remaining, _ in looks)
         if allowed:
             for w in windows:
                 self._spend(key, w, t)
             looks = [(remaining - 1, reset) for remaining, reset in looks]
+        elif wall is not None:
+            for w, (remaining, reset) in zip(windows, looks):
+                if remaining <= 0:
+                    self._promised.setdefault((key, w), wall + max(1, reset))
         index = min(range(len(windows)), key=lambda i: (looks[i][0], -looks[i][1]))
         remaining, reset = looks[index]
         return Decision(allowed, windows[index].limit, max(0, remaining), reset)
+
+    def budgets(self, now: _dt.datetime) -> list[dict]:
+        """Every (key, window) spent from so far, with what is left of it now: for the console."""
+        t = _seconds(now)
+        seen = sorted({*self._fixed, *self._sliding}, key=repr)
+        return [{"key": list(key), "limit": w.limit, "period_seconds": w.period_seconds, "kind": w.kind,
+                 "remaining": max(0, remaining), "reset_seconds": reset}
+                for key, w in seen for remaining, reset in [self._look(key, w, t)]]
+
+    def _keep_promises(self, key: tuple, windows: tuple[Window, ...], wall: float) -> None:
+        """Start afresh each window of `key` whose promised wall moment has come."""
+        for w in windows:
+            due = self._promised.get((key, w))
+            if due is not None and wall >= due:
+                del self._promised[(key, w)]
+                (self._fixed if w.kind == "fixed" else self._sliding).pop((key, w), None)
 
     def peek(self, key: tuple, window: Window, now: _dt.datetime) -> tuple[int, int]:
         """(remaining, reset seconds) of one window of `key`, spending nothing: for headers that

@@ -19,6 +19,8 @@ class Records(Generic[T]):
         self.kind = kind
         self._by_id: dict[str, T] = {}
         self._seq = 0
+        self._order: list[str | None] = []  # ids in creation order; None where one was removed
+        self._position: dict[str, int] = {}
 
     def next_seq(self) -> int:
         """1, 2, 3...: a creation number, for sorts that must keep creation order on ties."""
@@ -40,13 +42,31 @@ class Records(Generic[T]):
             raise AlreadyExists(self.kind, record_id)
 
     def add(self, record_id: str, record: T) -> T:
+        if record_id not in self._by_id:
+            self._position[record_id] = len(self._order)
+            self._order.append(record_id)
         self._by_id[record_id] = record
         return record
 
     def remove(self, record_id: str) -> T:
         record = self.get(record_id)
         del self._by_id[record_id]
+        self._order[self._position.pop(record_id)] = None
         return record
+
+    def after(self, record_id: str | None, count: int) -> tuple[list[T], bool]:
+        """Up to `count` records after `record_id` in creation order (from the first when None; none
+        after an id it does not hold), and whether more follow. Costs what the page holds, not the
+        store: list pages with no filter or sort read this way."""
+        start = 0 if record_id is None else self._position.get(record_id, len(self._order) - 1) + 1
+        page: list[T] = []
+        position = start
+        while position < len(self._order) and len(page) <= count:
+            found = self._order[position]
+            if found is not None:
+                page.append(self._by_id[found])
+            position += 1
+        return page[:count], len(page) > count
 
     def __len__(self) -> int:
         return len(self._by_id)

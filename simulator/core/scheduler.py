@@ -2,6 +2,10 @@
 
 Jobs run in (due time, insertion order), so two runs with the same inputs execute the same jobs in
 the same order. A job may schedule further jobs; those due before the target run in the same pass.
+
+A job's action is data, not a closure: a module-level function, a bound method, or a
+`functools.partial` of one with its arguments. A snapshot (core/graph.py) saves the queue as it
+is, and a restored sandbox runs the same jobs at the same times; a lambda is refused when saved.
 """
 from __future__ import annotations
 
@@ -46,8 +50,17 @@ class Scheduler:
     def pending(self) -> int:
         return sum(1 for job in self._queue if not job.cancelled)
 
+    def upcoming(self, until: _dt.datetime | None = None) -> list[Job]:
+        """The jobs waiting (due at or before `until`, if given), in the order they will run."""
+        return sorted(job for job in self._queue if not job.cancelled and (until is None or job.due <= until))
+
     def clear(self) -> None:
         self._queue.clear()
+
+    def restart(self, at: _dt.datetime) -> None:
+        """Nothing queued, and everything up to `at` counted as run: the clock restarts there."""
+        self._queue.clear()
+        self._horizon = at
 
     def run_until(self, target: _dt.datetime) -> int:
         """Run every job due at or before `target`, each seeing its own due time as `now()`.

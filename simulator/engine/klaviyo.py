@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import defaultdict
+from functools import partial
 
 from simulator.core.timefmt import iso
 from simulator.engine import Engine
@@ -28,7 +29,7 @@ from simulator.klaviyo.account import Account
 from simulator.klaviyo.events import Event, events_of
 from simulator.klaviyo.flows import Flow, flows_of
 from simulator.klaviyo.lists import MembershipChange, lists_of
-from simulator.klaviyo.metrics import metrics_of
+from simulator.klaviyo.metrics import KLAVIYO, metrics_of
 from simulator.klaviyo.profiles import Profile, profiles_of
 
 VENDOR = "klaviyo"
@@ -190,7 +191,7 @@ class KlaviyoRuntime:
                 return None
             due = self.delay_end(account, profile, data, now)
             run.step(action.id, kind, now, "waited", f"until {iso(due)}")
-            run.job = self.engine.scheduler.at(due, lambda: self.resume(account, run, links["next"]),
+            run.job = self.engine.scheduler.at(due, partial(self.resume, account, run, links["next"]),
                                                label=f"klaviyo run {run.id}")
             return False
         if kind == "conditional-split":
@@ -302,7 +303,7 @@ class KlaviyoRuntime:
     def record_received(account: Account, profile: Profile, channel: str, flow_id: str, message_id: str | None,
                         outbox_id: str, now: _dt.datetime) -> None:
         """The send as the profile's "Received ..." event (not a trigger: flows are not told)."""
-        metric = metrics_of(account).named(RECEIVED[channel], now)
+        metric = metrics_of(account).named(RECEIVED[channel], now, KLAVIYO)
         moment = now.replace(microsecond=0)
         properties = {"$flow": flow_id, "$message": message_id, "$sandbox_message": outbox_id}
         events_of(account).record(Event(account.ids.next("event", "base62_11"), account.ids.next("event-uuid", "uuid"),

@@ -14,6 +14,7 @@ The automation model calls `enabled`, `disabled` and `deleted` (the brand's `run
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 
 from simulator.core.timefmt import iso
 from simulator.engine import Engine
@@ -93,7 +94,7 @@ class OmnisendRuntime:
         run.step("trigger", "inactivity", now, "waited", f"enters at {iso(due)} unless a newer trigger event comes first")
         state.pending[(workflow.id, contact.id)] = run
         state.track(run)
-        run.job = self.engine.scheduler.at(due, lambda: self.inactivity_passed(brand, run), label=f"run {run.id}")
+        run.job = self.engine.scheduler.at(due, partial(self.inactivity_passed, brand, run), label=f"run {run.id}")
 
     def inactivity_passed(self, brand: Brand, run: Run) -> None:
         run.job = None

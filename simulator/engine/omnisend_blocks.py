@@ -7,6 +7,7 @@ returns; the job resumes the walk at its due time, so waiting costs nothing unti
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from typing import TYPE_CHECKING
 
 from simulator.core.timefmt import iso
@@ -77,7 +78,7 @@ class BlockWalker:
             run.step(block.get("id"), "delay", now, "waited", "no wait")
             return True
         run.step(block.get("id"), "delay", now, "waited", f"until {iso(due)}" + (f"; {why}" if why else ""))
-        run.job = self.engine.scheduler.at(due, lambda: self.resume(brand, run), label=f"run {run.id}")
+        run.job = self.engine.scheduler.at(due, partial(self.resume, brand, run), label=f"run {run.id}")
         return False
 
     # -- blocks ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ automations that name them, through the same trigger filters and entry checks as
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from typing import TYPE_CHECKING
 
 from simulator.core.outbox import Message
@@ -137,7 +138,7 @@ class Triggers:
         if not state.segment_members or not hours or state.segment_sweep_at is not None:
             return
         state.segment_sweep_at = due = self.runtime.now() + _dt.timedelta(hours=hours)
-        self.engine.scheduler.at(due, lambda: self.sweep(brand, due), label=f"segment sweep {brand.id}")
+        self.engine.scheduler.at(due, partial(self.sweep, brand, due), label=f"segment sweep {brand.id}")
 
     def sweep(self, brand: Brand, due: _dt.datetime) -> None:
         state, now, book = runs_of(brand), self.runtime.now(), contacts_of(brand)
@@ -167,7 +168,7 @@ class Triggers:
 
     def schedule_birthdays(self, brand: Brand, workflow: Workflow, last_day: _dt.date | None = None) -> None:
         due, day = self.next_birthday_scan(brand, workflow, last_day)
-        self.engine.scheduler.at(due, lambda: self.birthdays(brand, workflow, day), label=f"birthdays {workflow.id}")
+        self.engine.scheduler.at(due, partial(self.birthdays, brand, workflow, day), label=f"birthdays {workflow.id}")
 
     def birthdays(self, brand: Brand, workflow: Workflow, day: _dt.date) -> None:
         """The daily scan: a run for each contact whose birthday is `day`, then the next day's scan. A scan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 from simulator.core.ids import IdFactory
@@ -32,12 +33,16 @@ class Account:
             listener(self, happening)
 
     def later(self, action: Callable[[_dt.datetime], Any], now: _dt.datetime, label: str) -> None:
-        """Run `action(processing time)` once the processing delay after `now` has passed on the
+        """Run `action(processing time)` (a function or a `partial` of one: a job is data, see
+        core/scheduler.py) once the processing delay after `now` has passed on the
         clock: Klaviyo's 202 only promises the work was "submitted for processing". Without a
         scheduler (an account made outside a sandbox) it runs at once."""
         if self.scheduler is None:
             action(now)
             return
         delay = _dt.timedelta(seconds=self.settings.klaviyo_event_processing_seconds if self.settings else 0)
-        clock = self.scheduler.clock
-        self.scheduler.at(now + delay, lambda: action(clock.now()), label)
+        self.scheduler.at(now + delay, partial(_at_processing_time, self.scheduler.clock, action), label)
+
+
+def _at_processing_time(clock, action: Callable[[_dt.datetime], Any]) -> None:
+    action(clock.now())

@@ -9,6 +9,7 @@ told of it."""
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from dataclasses import dataclass
 
 from simulator.core.timefmt import iso, parse_instant
@@ -105,7 +106,7 @@ def accept(account: Account, inputs: list[EventInput], now: _dt.datetime, source
     """Check every event (all problems at once), then leave them for the processing delay. `bulk`:
     for a bulk request, the path of its list of entries (where a count problem is reported)."""
     _check(account, inputs, now, bulk)
-    account.later(lambda at: _process(account, inputs, now, source, at), now, "klaviyo events")
+    account.later(partial(_process, account, inputs, now, source), now, "klaviyo events")
 
 
 def _check(account: Account, inputs: list[EventInput], now: _dt.datetime, bulk: str | None) -> None:

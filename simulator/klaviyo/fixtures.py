@@ -25,6 +25,18 @@ def flow_body(name: str, folder: Path = FLOWS) -> dict:
     return json.loads((folder / f"{name}.json").read_text())
 
 
+def metric_names(document) -> list[str]:
+    """The metric names `document` refers to, in order of first mention; of `"metric:A|B"`, the first
+    (`A`): what a test creates (an event of each) before it asks for the ids."""
+    if isinstance(document, dict):
+        document = list(document.values())
+    if isinstance(document, list):
+        return list(dict.fromkeys(name for item in document for name in metric_names(item)))
+    if isinstance(document, str) and document.startswith(PREFIX):
+        return [document[len(PREFIX):].split("|")[0]]
+    return []
+
+
 def with_metric_ids(document, found: dict[str, str]):
     """A copy of `document` whose `"metric:<name>[|<name>...]"` strings are ids from `found` (name -> id)."""
     if isinstance(document, dict):

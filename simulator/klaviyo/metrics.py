@@ -1,4 +1,8 @@
-"""Klaviyo metrics: created by the first event that names them, read-only through the API."""
+"""Klaviyo metrics: created by the first event that names them, read-only through the API.
+
+Each metric carries the integration that records it: events sent through the API make "API"
+metrics; what Klaviyo itself records (Received Email, SMS, Push) belongs to "Klaviyo". The object's
+shape is the one Klaviyo's get_metric reference example shows (docs/klaviyo.md)."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -14,7 +18,11 @@ class Metric:
     name: str
     created: _dt.datetime
     updated: _dt.datetime
-    integration: dict | None = None  # None for API-created ("custom") metrics
+    integration: dict | None = None
+
+
+API = {"object": "integration", "id": "7FtS4J", "key": "api", "name": "API", "category": "API"}
+KLAVIYO = {"object": "integration", "id": "0rG4eQ", "key": "klaviyo", "name": "Klaviyo", "category": "Internal"}
 
 
 class MetricBook:
@@ -23,11 +31,11 @@ class MetricBook:
         self.records: Records[Metric] = Records("metric")
         self._by_name: dict[str, Metric] = {}
 
-    def named(self, name: str, now: _dt.datetime) -> Metric:
+    def named(self, name: str, now: _dt.datetime, integration: dict = API) -> Metric:
         """The metric called `name`, created on first use (names match exactly, case included)."""
         found = self._by_name.get(name)
         if found is None:
-            found = Metric(self.account.ids.next("metric", "base62_6"), name, now, now)
+            found = Metric(self.account.ids.next("metric", "base62_6"), name, now, now, dict(integration))
             self.records.add(found.id, found)
             self._by_name[name] = found
         return found

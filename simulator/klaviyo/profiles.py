@@ -8,6 +8,7 @@ endpoints; in accepted (202) work it is left out, since there is no one to answe
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -245,8 +246,11 @@ def accept_client_profile(account: Account, attributes: dict, profile_id: str | 
         raise MissingReferences([unknown_profile("data.id", profile_id)])
     _raise_if(format_problems(attributes, "data.attributes")
               + ([] if profile_id else _identifier_problem(attributes, ("anonymous_id", "_kx"))))
-    account.later(lambda at: book.upsert(attributes, at, profile_id, identifiers="fill", meta=meta), now,
-                  "klaviyo client profile")
+    account.later(partial(_upsert_filling, book, attributes, profile_id, meta), now, "klaviyo client profile")
+
+
+def _upsert_filling(book: ProfileBook, attributes: dict, profile_id: str | None, meta, at: _dt.datetime) -> None:
+    book.upsert(attributes, at, profile_id, identifiers="fill", meta=meta)
 
 
 def profiles_of(account: Account) -> ProfileBook:

@@ -8,6 +8,7 @@ taken as confirmed at once (the confirmation message is not modelled) and marked
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from dataclasses import dataclass, field
 
 from simulator.core.timefmt import parse_instant
@@ -42,7 +43,7 @@ class Subscription:
 def accept(account: Account, request: Subscription, now: _dt.datetime) -> None:
     """Check everything, then leave the work for the processing delay."""
     _check(account, request, now)
-    account.later(lambda at: _apply(account, request, at), now, "klaviyo subscribe")
+    account.later(partial(_apply, account, request), now, "klaviyo subscribe")
 
 
 def _check(account: Account, request: Subscription, now: _dt.datetime) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Callable
 
 from simulator.core.scheduler import Scheduler
@@ -142,24 +143,27 @@ class BatchBook:
 def run_on_clock(batch: Batch, scheduler: Scheduler, settings, dispatch: Dispatch) -> None:
     """Schedule the batch's life: start after `v3_batch_start_seconds`, then one item at a time.
 
-    The delays are read when each step is scheduled, so a settings change affects the steps after it."""
-    clock = scheduler.clock
+    The delays are read when each step is scheduled, so a settings change affects the steps after it.
+    `dispatch` is a function or a `partial` of one: a job is data (core/scheduler.py)."""
+    scheduler.after(_dt.timedelta(seconds=settings.v3_batch_start_seconds),
+                    partial(_start, batch, scheduler, settings, dispatch), f"batch {batch.id} start")
 
-    def start():
-        batch.status, batch.started_at = "inProgress", clock.now()
-        scheduler.after(_dt.timedelta(seconds=settings.v3_batch_item_seconds), step, f"batch {batch.id} item 1")
 
-    def step():
-        index = len(batch.results)
-        status, body = dispatch(batch, index)
-        batch.results.append(ItemResult(status, body, clock.now()))
-        if len(batch.results) == len(batch.items):
-            batch.status, batch.ended_at = "finished", clock.now()
-        else:
-            scheduler.after(_dt.timedelta(seconds=settings.v3_batch_item_seconds), step,
-                            f"batch {batch.id} item {index + 2}")
+def _start(batch: Batch, scheduler: Scheduler, settings, dispatch: Dispatch) -> None:
+    batch.status, batch.started_at = "inProgress", scheduler.clock.now()
+    scheduler.after(_dt.timedelta(seconds=settings.v3_batch_item_seconds),
+                    partial(_step, batch, scheduler, settings, dispatch), f"batch {batch.id} item 1")
 
-    scheduler.after(_dt.timedelta(seconds=settings.v3_batch_start_seconds), start, f"batch {batch.id} start")
+
+def _step(batch: Batch, scheduler: Scheduler, settings, dispatch: Dispatch) -> None:
+    index = len(batch.results)
+    status, body = dispatch(batch, index)
+    batch.results.append(ItemResult(status, body, scheduler.clock.now()))
+    if len(batch.results) == len(batch.items):
+        batch.status, batch.ended_at = "finished", scheduler.clock.now()
+    else:
+        scheduler.after(_dt.timedelta(seconds=settings.v3_batch_item_seconds),
+                        partial(_step, batch, scheduler, settings, dispatch), f"batch {batch.id} item {index + 2}")
 
 
 def batches_of(brand: Brand, line: str = "v3") -> BatchBook:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as _dt
+from functools import partial
 from dataclasses import dataclass, field
 
 from simulator.core.outbox import Message, Outbox
@@ -79,6 +80,12 @@ class Campaign(CampaignFields):
     created_at: _dt.datetime
     updated_at: _dt.datetime
     recipients: dict[str, Recipient] = field(default_factory=dict)  # by contact id, in sending order
+    # The dated line's own: what its create and update bodies set (content, audience, sendingSettings,
+    # abTest, boosterSettings, language), its UTM tags, and a state v3 has no word for.
+    channel: str = "email"
+    details: dict = field(default_factory=dict)
+    utm: dict = field(default_factory=dict)
+    dated_state: str | None = None  # canceled | stopped (an A/B test halted)
 
     @property
     def all_subscribers(self) -> bool:
@@ -133,6 +140,13 @@ class CampaignBook:
         campaign = Campaign(**shared, id=self.brand.ids.next("campaign", "hex24"), seq=self._campaigns.next_seq(),
                             created_at=created_at, updated_at=created_at,
                             recipients={r.contact_id: r for r in recipients})
+        return self._campaigns.add(campaign.id, campaign)
+
+    def add_draft(self, name: str, type_: str, channel: str, details: dict, now: _dt.datetime) -> Campaign:
+        """A draft as the dated line creates it (no recipients, nothing to check beyond its body)."""
+        campaign = Campaign(name=name, type=type_, id=self.brand.ids.next("campaign", "hex24"),
+                            seq=self._campaigns.next_seq(), created_at=now, updated_at=now, channel=channel,
+                            details=details)
         return self._campaigns.add(campaign.id, campaign)
 
     def list(self, status: str | None = None, type_: str | None = None, sort: str | None = None) -> list[Campaign]:
@@ -200,8 +214,13 @@ class CampaignBook:
         return out
 
 
+def parent_of(campaign: Campaign) -> str | None:
+    """The campaign a booster follows up on (the dated line's `boosterSettings.campaignID`)."""
+    return (campaign.details.get("boosterSettings") or {}).get("campaignID") if campaign.type == "booster" else None
+
+
 def dated_status(campaign: Campaign) -> str:
-    return DATED_STATUS[campaign.status]
+    return campaign.dated_state or DATED_STATUS[campaign.status]
 
 
 def dated_type(campaign: Campaign) -> str:
@@ -224,9 +243,9 @@ class CampaignSearch:
     def keeps(self, campaign: Campaign) -> bool:
         return ((not self.name_contains or self.name_contains.lower() in campaign.name.lower())
                 and (not self.statuses or dated_status(campaign) in self.statuses)
-                and (not self.channels or "email" in self.channels)
+                and (not self.channels or campaign.channel in self.channels)
                 and (self.type is None or dated_type(campaign) == self.type)
-                and self.parent_id is None  # no sandbox campaign has a parent: such a filter keeps none
+                and (self.parent_id is None or parent_of(campaign) == self.parent_id)
                 and (self.created_from is None or campaign.created_at >= self.created_from)
                 and (self.created_to is None or campaign.created_at <= self.created_to)
                 and (self.updated_from is None or campaign.updated_at >= self.updated_from)
@@ -235,7 +254,11 @@ class CampaignSearch:
 
 def send_on_clock(book: CampaignBook, campaign: Campaign, scheduler: Scheduler, outbox: Outbox,
                   delay: _dt.timedelta) -> None:
-    scheduler.after(delay, lambda: book.send(campaign, outbox, scheduler.clock.now()), f"campaign {campaign.id} send")
+    scheduler.after(delay, partial(_send_now, book, campaign, outbox, scheduler.clock), f"campaign {campaign.id} send")
+
+
+def _send_now(book: CampaignBook, campaign: Campaign, outbox: Outbox, clock) -> None:
+    book.send(campaign, outbox, clock.now())
 
 
 def campaigns_of(brand: Brand) -> CampaignBook:

@@ -3,9 +3,10 @@
 Rules (sources in docs/omnisend-v3.md):
 * the shop names every product and category (`productID`, `categoryID`); creating a taken id is
   refused, so a client falls back to replacing it (php-sdk `push()`, the WooCommerce plugin);
-* a product has at least one variant and at most 10 images; variant ids are unique in a product;
+* a v3 product has at least one variant (the dated line's may have none) and at most 10 images;
+  variant ids are unique in a product;
 * replacing keeps only what the new body gives: a field left out is gone, and a missing `createdAt`
-  becomes now;
+  becomes now; except `variants`, which a replace may leave out (the product keeps its own);
 * category ids a product names and image/variant cross-references are kept as given, unchecked;
 * a replace that brings a variant back in stock alerts its subscribers (`back_in_stock.restocked`).
 """
@@ -34,6 +35,7 @@ class Variant:
     old_price: int | None = None  # cents
     url: str | None = None
     image_id: str | None = None
+    extras: dict = field(default_factory=dict)  # the dated line's own (description, images...), kept as given
 
 
 @dataclass
@@ -103,16 +105,20 @@ class Catalog:
     def product(self, product_id: str) -> Product:
         return self._products.get(product_id)
 
-    def create_product(self, data: ProductInput, now: _dt.datetime) -> Product:
+    def create_product(self, data: ProductInput, now: _dt.datetime, variants_required: bool = True) -> Product:
+        """`variants_required`: v3 needs a variant; the dated line's spec lets a product have none."""
         self._products.check_free(data.id)
-        _check_product(data)
+        _check_product(data, variants_required)
         product = Product(id=data.id, seq=self._products.next_seq(), title=data.title, status=data.status,
                           currency=data.currency, variants=[], created_at=now, updated_at=now)
         self._fill(product, data, now)
         return self._products.add(product.id, product)
 
     def replace_product(self, product_id: str, data: ProductInput, now: _dt.datetime) -> Product:
+        """A replace may leave `variants` out (v3's spec does not require them): the product keeps its own."""
         product = self.product(product_id)
+        if data.variants is None:
+            data = dataclasses.replace(data, variants=list(product.variants))
         _check_product(data)
         before = stock_of(product)
         self._fill(product, data, now)
@@ -166,10 +172,11 @@ class Catalog:
         product.updated_at = data.updated_at or now
 
 
-def _check_product(data: ProductInput) -> None:
+def _check_product(data: ProductInput, variants_required: bool = True) -> None:
     problems: list[Problem] = []
     if data.variants is None:
-        problems.append(Problem("variants", "required"))
+        if variants_required:
+            problems.append(Problem("variants", "required"))
     elif not data.variants:
         problems.append(Problem("variants", "range", expected=("minItems", 1), got=0))
     problems += repeated([variant.id for variant in data.variants or []], "variants", "variantID", "variant")

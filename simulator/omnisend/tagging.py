@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass
+from functools import partial
 
 from simulator.core.scheduler import Scheduler
 from simulator.errors import Invalid, Problem
@@ -38,16 +39,16 @@ def retag_on_clock(brand: Brand, selection: Selection, tags: list[str], add: boo
         problems.append(Problem("segmentID", "invalid", detail=f"segment {selection.segment_id} not found"))
     if problems:
         raise Invalid(problems)
-    tags = list(tags)
-
-    def apply():
-        now = scheduler.clock.now()
-        book = contacts_of(brand)
-        members = segments.members(brand, selection.segment_id, now) if selection.segment_id else ()
-        chosen = book.select(selection.contact_ids, selection.emails, selection.phones, members)
-        book.retag(chosen, tags, add, now)
-
+    apply = partial(_retag, brand, selection, list(tags), add, scheduler.clock)
     if delay > _dt.timedelta(0):
         scheduler.after(delay, apply, f"contact tags {'added' if add else 'removed'}")
     else:
         apply()
+
+
+def _retag(brand: Brand, selection: Selection, tags: list[str], add: bool, clock) -> None:
+    now = clock.now()
+    book = contacts_of(brand)
+    members = segments.members(brand, selection.segment_id, now) if selection.segment_id else ()
+    chosen = book.select(selection.contact_ids, selection.emails, selection.phones, members)
+    book.retag(chosen, tags, add, now)

@@ -32,8 +32,8 @@ class Query:
         return value or None
 
     def _choice_value(self, name: str) -> str | None:
-        """The raw value `choice` checks; here a blank one counts as absent."""
-        return self.text(name)
+        """The raw value `choice` checks: a blank one is a value (and refused), not an absent one."""
+        return request.args.get(name)
 
     def choice(self, name: str, allowed: dict | tuple, default=None):
         """The value (mapped through `allowed` when it is a dict) or `default`; an unknown value is a problem."""
@@ -51,14 +51,14 @@ class Query:
         return False
 
     def email(self, name: str = "email") -> str | None:
-        value = self.text(name)
-        if value is not None and not EMAIL.match(value):
+        value = request.args.get(name)
+        if value is not None and not EMAIL.match(value):  # `?email=` too: blank is no email
             self.problems.append(Problem(name, "format", expected="email", got=value))
         return value
 
     def bound(self, name: str, end: bool) -> _dt.datetime | None:
         """An ISO-8601 instant, or a bare `YYYY-MM-DD`: its first instant, or its last for an `end`."""
-        value = self.text(name)
+        value = request.args.get(name)  # a blank bound is a malformed one, not an absent one
         if value is None:
             return None
         try:

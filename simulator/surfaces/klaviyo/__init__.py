@@ -8,13 +8,15 @@ a 429 carries an integer `Retry-After` instead. Views name their operation(s) wi
 from __future__ import annotations
 
 from flask import Blueprint, Request, Response, g, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from simulator.app import is_internal
 from simulator.errors import (Forbidden, Invalid, MalformedBody, NotFound, Problem, RateLimited,
                               Unauthorized)
 from simulator.http import is_json_type
 from simulator.surfaces.klaviyo import errors, revisions
-from simulator.surfaces.klaviyo.operations import operation as operation_named, vendored_for
+from simulator.surfaces.klaviyo.jsonapi import check_sparse_fields
+from simulator.surfaces.klaviyo.operations import operation as operation_named, route, vendored_for
 
 api_blueprint = Blueprint("klaviyo_api", __name__)
 client_blueprint = Blueprint("klaviyo_client", __name__)
@@ -48,10 +50,11 @@ class _KlaviyoSurface:
         if scopes is not None and not set(op.scopes) <= scopes:
             missing = ", ".join(sorted(set(op.scopes) - scopes))
             raise Forbidden(f"You do not have permission to perform this action. Missing scopes: {missing}.")
+        check_sparse_fields(op.facts.get("fields", {}))
         if request.method in ("POST", "PATCH", "PUT") and request.content_length and not is_json_type(request.mimetype):
             raise MalformedBody(f"Unsupported media type \"{request.mimetype}\" in request.", 415)
-        if not is_internal(request):
-            windows = op.windows(g.vendored)
+        if not is_internal(request) and sandbox.settings.klaviyo_rate_limits:
+            windows = op.windows(g.vendored, sandbox.settings.klaviyo_rate_limit_scale)
             key = ("klaviyo", g.account_id, quota, op.id)
             decision = sandbox.limiter.hit(key, windows, sandbox.clock.now())
             steady = next((w for w in windows if w.period_seconds == 60), windows[0])
@@ -63,7 +66,17 @@ class _KlaviyoSurface:
 
     @staticmethod
     def _operation(request: Request):
-        for operation_id in _OPERATIONS.get(request.url_rule.endpoint, ()):
+        operation_ids = _OPERATIONS.get(request.url_rule.endpoint)
+        if operation_ids is None:  # the generic route: the operation table routes the path
+            methods, g.path_params = route(request.path[len("/klaviyo"):])
+            operation_ids = methods.get(request.method, ())
+            if not operation_ids:
+                allowed = sorted(m for m, ids in methods.items() if any(g.vendored in operation_named(i).limits
+                                                                        for i in ids))
+                if allowed:
+                    raise MethodNotAllowed(valid_methods=allowed)
+                raise NotFound("route", request.path)
+        for operation_id in operation_ids:
             op = operation_named(operation_id)
             if g.vendored in op.limits:
                 return op
@@ -126,5 +139,6 @@ class KlaviyoClientSurface(_KlaviyoSurface):
         return company, None, "client"
 
 
-# Each resource module adds its routes to the blueprints.
-from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows  # noqa: E402,F401
+# Each resource module adds its routes to the blueprints; `generic` last, for every operation left.
+from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows, related  # noqa: E402,F401
+from simulator.surfaces.klaviyo import generic  # noqa: E402,F401

@@ -20,14 +20,15 @@ def base_url() -> str:
 
 
 def resource(type_: str, id_: str, attributes: dict, relationships: dict | None = None,
-             collection: str | None = None) -> dict:
+             collection: str | None = None, link: str | None = None) -> dict:
+    """A resource object; `link`: its `links.self` when the caller has already made it."""
     fields = sparse_fields(type_)
     if fields is not None:
         attributes = _sparse(attributes, fields)
     out = {"type": type_, "id": id_, "attributes": attributes}
     if relationships is not None:
         out["relationships"] = relationships
-    out["links"] = {"self": self_link(type_, id_, collection)}
+    out["links"] = {"self": link or self_link(type_, id_, collection)}
     return out
 
 
@@ -46,6 +47,24 @@ def relationship(owner: dict, name: str, data=None) -> dict:
 def sparse_fields(type_: str) -> set[str] | None:
     raw = request.args.get(f"fields[{type_}]")
     return None if raw is None else {f.strip() for f in raw.split(",") if f.strip()}
+
+
+def check_sparse_fields(allowed: dict[str, list[str]]) -> None:
+    """Refuse `fields[type]` for a type the operation does not serve, or naming a field that type
+    lacks (`allowed`: the operation's table entry, type -> field names), as Klaviyo does: a 400."""
+    problems = []
+    for name in request.args:
+        if not name.startswith("fields["):
+            continue
+        type_ = name[7:-1] if name.endswith("]") else name[7:]
+        known = allowed.get(type_)
+        if known is None:
+            problems.append(Problem(name, "invalid", detail=f"'{name}' is not a valid parameter for this resource."))
+            continue
+        problems += [Problem(name, "invalid", detail=f"'{field}' is not a valid field for the resource '{type_}'.")
+                     for field in sorted(sparse_fields(type_) - set(known))]
+    if problems:
+        raise Invalid(problems)
 
 
 def _sparse(attributes: dict, fields: set[str]) -> dict:
@@ -96,6 +115,14 @@ def paged(found: list, size: int, to_json, included=None) -> Response:
     page, next_position = page_of(found, lambda record: record.id, size)
     extra = included(page) if included else None
     return jsonify(collection([to_json(record) for record in page], next_position, extra))
+
+
+def paged_in_order(records, size: int, to_json, included=None) -> Response:
+    """The request's page of a whole store (`core.records.Records`) in creation order, read from the
+    cursor on: what a list with no filter and no sort answers, at the cost of one page."""
+    page, more = records.after(page_cursor(), size)
+    extra = included(page) if included else None
+    return jsonify(collection([to_json(record) for record in page], page[-1].id if page and more else None, extra))
 
 
 def answer(document: dict, status: int = 200) -> Response:

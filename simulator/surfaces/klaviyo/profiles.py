@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from flask import jsonify
+from flask import g, jsonify, request
 
 from simulator.core.timefmt import iso
 from simulator.errors import Conflict
@@ -15,7 +15,8 @@ from simulator.klaviyo.profiles import Profile, profiles_of
 from simulator.surfaces.klaviyo import api_blueprint, operation
 from simulator.surfaces.klaviyo.common import account, checked_body, now
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
-from simulator.surfaces.klaviyo.jsonapi import answer, listed, page_size, paged, relationship, resource, single, sorted_by
+from simulator.surfaces.klaviyo.jsonapi import (answer, listed, page_size, paged, paged_in_order, relationship, resource,
+                                                single, sorted_by)
 
 ATTRIBUTES = ("email", "phone_number", "external_id", "first_name", "last_name", "organization", "locale", "title",
               "image")
@@ -24,12 +25,11 @@ ADDITIONAL = ("subscriptions", "predictive_analytics")
 PREDICTIVE = ("historic_clv", "predicted_clv", "total_clv", "historic_number_of_orders", "predicted_number_of_orders",
               "average_days_between_orders", "average_order_value", "churn_probability",
               "expected_date_of_next_order", "ranked_channel_affinity")
-# filterable fields: what Klaviyo allows (the subscription-suppression fields are not modelled)
-FILTERS = {"id": {"any", "equals"}, "email": {"any", "equals"}, "phone_number": {"any", "equals"},
-           "external_id": {"any", "equals"}, "_kx": {"equals"}, "created": {"greater-than", "less-than"},
-           "updated": {"greater-than", "less-than"}}
-SORTS = {"created": lambda p: p.created, "email": lambda p: p.get("email"), "id": lambda p: p.id,
-         "updated": lambda p: p.updated}
+# Sort keys beyond a plain attribute; the operation table names which sorts and filters are allowed.
+# Suppressions are not modelled: no profile has one, so their filters match none and their sorts
+# keep the order.
+SORT_KEYS = {"created": lambda p: p.created, "email": lambda p: p.get("email"), "id": lambda p: p.id,
+             "updated": lambda p: p.updated}
 
 
 def additional_fields() -> list[str]:
@@ -119,12 +119,16 @@ def create_profile():
 @api_blueprint.get("/profiles")
 @operation("get_profiles")
 def list_profiles():
-    conditions = parse_filter(FILTERS)
+    facts = g.operation.facts
+    conditions = parse_filter({field: set(ops) for field, ops in facts["filters"].items()})
     extra = additional_fields()
     listed("include", ("conversations", "push-tokens"))  # neither is modelled: nothing to include
     size = page_size(20, 1, 100)
     owner = account()
-    return paged(sorted_by(matching(profiles_of(owner).records, conditions), SORTS), size,
+    sorts = {name: SORT_KEYS.get(name, lambda p: None) for name in facts["sorts"]}
+    if not conditions and not request.args.get("sort"):
+        return paged_in_order(profiles_of(owner).records, size, lambda p: profile_json(owner, p, extra))
+    return paged(sorted_by(matching(profiles_of(owner).records, conditions), sorts), size,
                  lambda p: profile_json(owner, p, extra))
 
 

@@ -76,10 +76,12 @@ class OmnisendApiSurface:
         """The dated API documents no rate-limit or version headers: none are added."""
 
     def render_error(self, sandbox, error: Exception) -> Response:
-        return problems.render(error, f"urn:omnisend:request:{sandbox.request_ids.next('request', 'uuid')}")
+        return problems.render(error, f"urn:omnisend:request:{sandbox.request_ids.next('request', 'uuid')}",
+                               sandbox.settings.api_problem_content_type)
 
 
 # Each resource module adds its routes to the blueprint.
 from simulator.surfaces.omnisend_api import brands  # noqa: E402,F401
 from simulator.surfaces.omnisend_api import batches, campaigns, contacts, events, segments  # noqa: E402,F401
 from simulator.surfaces.omnisend_api import automations  # noqa: E402,F401
+from simulator.surfaces.omnisend_api import catalog, event_metadata  # noqa: E402,F401

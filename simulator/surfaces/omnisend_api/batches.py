@@ -8,6 +8,7 @@ its own `origin` takes the batch's. A batch needs its endpoint's scope (products
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 
 from flask import g, jsonify, request
 
@@ -35,13 +36,12 @@ def item_json(item_id: str, item, result: ItemResult) -> dict:
     return shared.item_json(item_id, item, result, order=("response", "responseCode"))
 
 
-def _dispatcher(sandbox, headers: dict):
-    def dispatch(batch: Batch, index: int) -> tuple[int, dict]:
-        item = batch.items[index]
-        if batch.endpoint == "events" and batch.origin and isinstance(item, dict) and "origin" not in item:
-            item = {**item, "origin": batch.origin}
-        return internal.call(sandbox, "/omnisend/api", headers, batch.method, f"/{batch.endpoint}", item)
-    return dispatch
+def _dispatch(sandbox, headers: dict, batch: Batch, index: int) -> tuple[int, dict]:
+    """The batch's `Dispatch`, bound to the sandbox and headers with `partial` (a snapshot saves it)."""
+    item = batch.items[index]
+    if batch.endpoint == "events" and batch.origin and isinstance(item, dict) and "origin" not in item:
+        item = {**item, "origin": batch.origin}
+    return internal.call(sandbox, "/omnisend/api", headers, batch.method, f"/{batch.endpoint}", item)
 
 
 @blueprint.post("/batches")
@@ -53,7 +53,7 @@ def create_batch():
                                               methods=API_METHODS, origin=data.get("origin"), event_ids=False)
     sandbox = g.sandbox
     headers = {"Authorization": request.headers["Authorization"], versions.HEADER: g.version}
-    run_on_clock(batch, sandbox.scheduler, sandbox.settings, _dispatcher(sandbox, headers))
+    run_on_clock(batch, sandbox.scheduler, sandbox.settings, partial(_dispatch, sandbox, headers))
     response = jsonify({"batchID": batch.id, "totalCount": batch.total_count})
     response.status_code = 201
     return response

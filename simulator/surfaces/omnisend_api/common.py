@@ -5,7 +5,7 @@ import base64
 import binascii
 import json
 
-from flask import current_app, g, request
+from flask import current_app, g, jsonify, request
 
 from simulator.errors import Forbidden, Invalid, Problem
 from simulator.http import read_json
@@ -33,6 +33,13 @@ def require_scope(*scopes: str) -> None:
     held = g.get("scopes")
     if held is not None and not held & set(scopes):
         raise Forbidden(f"Insufficient permissions for this operation: needs {' or '.join(scopes)}.")
+
+
+def reply(document, status: int = 200):
+    """A JSON answer with its status (201 for a create)."""
+    response = jsonify(document)
+    response.status_code = status
+    return response
 
 
 def empty(status: int):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from flask import g, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import Invalid, NotFound, Problem
@@ -90,15 +91,23 @@ def create_contact():
     return reply(contact, 201 if created else 200)
 
 
+def _not_tags(contact_id: str) -> None:
+    """`/contacts/tags` is the tagging endpoint, not a contact id: other methods there are a 405."""
+    if contact_id == "tags":
+        raise MethodNotAllowed(valid_methods=["DELETE", "POST"])
+
+
 @blueprint.get("/contacts/<contact_id>")
 @operation("getContact")
 def get_contact(contact_id: str):
+    _not_tags(contact_id)
     return reply(contacts_of(brand()).get(contact_id))
 
 
 @blueprint.patch("/contacts/<contact_id>")
 @operation("updateContact")
 def update_contact(contact_id: str):
+    _not_tags(contact_id)
     book = contacts_of(brand())
     book.get(contact_id)  # 404 before 400: a missing contact makes the body moot
     return reply(book.update(contact_id, contact_input(body("updateContact")), now(), strict=True))

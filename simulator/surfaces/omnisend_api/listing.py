@@ -43,10 +43,6 @@ class Query(query.Query):
             return default
         return int(raw)
 
-    def _choice_value(self, name: str) -> str | None:
-        """Here a blank value is checked (and refused) rather than ignored."""
-        return request.args.get(name)
-
     def choices(self, name: str, allowed) -> tuple[str, ...]:
         """A repeatable parameter (`?status=a&status=b`): OR of its values."""
         return tuple(value for value in request.args.getlist(name) if self._allowed(name, value, allowed))

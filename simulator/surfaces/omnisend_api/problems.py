@@ -1,4 +1,5 @@
-"""RFC 9457 problem bodies of the dated API (`application/problem+json`).
+"""RFC 9457 problem bodies of the dated API, sent as `application/json` as the spec files declare
+(`api_problem_content_type` switches to RFC 9457's `application/problem+json`; docs/omnisend-api.md).
 
 `type` URIs: `not-found`, `validation-failed` and `rate-limit-exceeded` are Omnisend's documented
 ones; the others follow the same pattern (docs/omnisend-api.md lists which are assumed). A
@@ -87,9 +88,9 @@ def body_of(error: Exception, instance: str) -> tuple[int, dict]:
                     "instance": instance, **body}
 
 
-def render(error: Exception, instance: str):
+def render(error: Exception, instance: str, content_type: str = "application/json"):
     status, body = body_of(error, instance)
     response = current_app.json.response(body)
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = content_type
     return response

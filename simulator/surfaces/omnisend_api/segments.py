@@ -10,7 +10,7 @@ from simulator.core.timefmt import iso
 from simulator.errors import Invalid, Problem
 from simulator.omnisend.segments import SORTS, Segment, members, segments_of
 from simulator.surfaces.omnisend_api import blueprint, operation
-from simulator.surfaces.omnisend_api.common import body, brand, cursor_page, empty, now
+from simulator.surfaces.omnisend_api.common import body, brand, cursor_page, empty, now, reply
 from simulator.surfaces.omnisend_api.listing import Query
 
 
@@ -21,17 +21,11 @@ def segment_json(segment: Segment) -> dict:
             "archivedAt": iso(segment.archived_at) if segment.archived_at else None}
 
 
-def _reply(segment: Segment, status: int = 200):
-    response = jsonify(segment_json(segment))
-    response.status_code = status
-    return response
-
-
 @blueprint.post("/segments")
 @operation("createSegment")
 def create_segment():
     data = body("createSegment")
-    return _reply(segments_of(brand()).create(data["name"], data["conditionGroups"], now()), 201)
+    return reply(segment_json(segments_of(brand()).create(data["name"], data["conditionGroups"], now())), 201)
 
 
 @blueprint.get("/segments")
@@ -58,7 +52,7 @@ def list_segments():
 @blueprint.get("/segments/<segment_id>")
 @operation("getSegment")
 def get_segment(segment_id: str):
-    return _reply(segments_of(brand()).get(segment_id))
+    return reply(segment_json(segments_of(brand()).get(segment_id)))
 
 
 @blueprint.put("/segments/<segment_id>")
@@ -67,7 +61,7 @@ def update_segment(segment_id: str):
     book = segments_of(brand())
     book.get(segment_id)  # 404 before 400
     data = body("updateSegment")
-    return _reply(book.replace(segment_id, data["name"], data["conditionGroups"], now()))
+    return reply(segment_json(book.replace(segment_id, data["name"], data["conditionGroups"], now())))
 
 
 @blueprint.delete("/segments/<segment_id>")

@@ -7,6 +7,7 @@ single PUT takes the id in the path only; `POST /events/{eventID}` for a batch o
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from urllib.parse import quote
 
 from flask import g, jsonify, request
@@ -33,28 +34,26 @@ def item_json(item_id: str, item: dict, result: ItemResult | None) -> dict:
     return shared.item_json(item_id, item, result)
 
 
-def _dispatcher(sandbox, key: str):
-    """The batch's `Dispatch`: run item `index` through the app as the batch's key."""
+def _dispatch(sandbox, key: str, batch: Batch, index: int) -> tuple[int, dict]:
+    """The batch's `Dispatch` (bound to the sandbox and key with `partial`, so a snapshot can save
+    it): run item `index` through the app as the batch's key."""
 
     def call(method: str, path: str, body) -> tuple[int, dict]:
         return internal.call(sandbox, "/omnisend/v3", {"X-API-KEY": key}, method, path, body)
 
-    def dispatch(batch: Batch, index: int) -> tuple[int, dict]:
-        item = batch.items[index]
-        if batch.endpoint == "events":
-            return call("POST", f"/events/{quote(batch.event_id, safe='')}", item)
-        if batch.method == "POST":
-            return call("POST", f"/{batch.endpoint}", item)
-        item_id = item.get(ID_FIELD[batch.endpoint])
-        if not isinstance(item_id, str) or not item_id:
-            # no resource to name: the answer the single endpoint gives a body without its id
-            return errors.body_of(Invalid([Problem(ID_FIELD[batch.endpoint], "required")]),
-                                  sandbox.settings.v3_error_status_code)
-        # the id names the resource in the path; the single PUT body does not carry it
-        rest = {name: value for name, value in item.items() if name != ID_FIELD[batch.endpoint]}
-        return call(batch.method, f"/{batch.endpoint}/{quote(item_id, safe='')}", rest)
-
-    return dispatch
+    item = batch.items[index]
+    if batch.endpoint == "events":
+        return call("POST", f"/events/{quote(batch.event_id, safe='')}", item)
+    if batch.method == "POST":
+        return call("POST", f"/{batch.endpoint}", item)
+    item_id = item.get(ID_FIELD[batch.endpoint])
+    if not isinstance(item_id, str) or not item_id:
+        # no resource to name: the answer the single endpoint gives a body without its id
+        return errors.body_of(Invalid([Problem(ID_FIELD[batch.endpoint], "required")]),
+                              sandbox.settings.v3_error_status_code)
+    # the id names the resource in the path; the single PUT body does not carry it
+    rest = {name: value for name, value in item.items() if name != ID_FIELD[batch.endpoint]}
+    return call(batch.method, f"/{batch.endpoint}/{quote(item_id, safe='')}", rest)
 
 
 @blueprint.post("/batches")
@@ -62,7 +61,7 @@ def create_batch():
     data = body("POST_batches")
     batch = batches_of(brand()).create(data["method"], data["endpoint"], data.get("eventID"), data["items"], now())
     sandbox = g.sandbox
-    run_on_clock(batch, sandbox.scheduler, sandbox.settings, _dispatcher(sandbox, request.headers["X-API-KEY"]))
+    run_on_clock(batch, sandbox.scheduler, sandbox.settings, partial(_dispatch, sandbox, request.headers["X-API-KEY"]))
     return jsonify({"batchID": batch.id, "totalCount": batch.total_count})
 
 

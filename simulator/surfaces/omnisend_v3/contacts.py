@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from simulator.errors import Invalid, Problem
 from simulator.omnisend import segments
 from simulator.omnisend.contacts import (CHANNEL_OF, PROFILE_FIELDS, STATUS_ALIASES, STATUSES, Contact, ContactInput,
                                          ContactQuery, contacts_of)
 from simulator.surfaces.omnisend_v3 import blueprint, paging
 from simulator.surfaces.omnisend_v3.common import body, brand, instant, now, settings, stamp
+from simulator.surfaces.omnisend_v3.listing import Query
 
 
 def contact_input(data: dict) -> ContactInput:
@@ -44,7 +44,7 @@ def contact_json(contact: Contact) -> dict:
     out.update(contact.profile)
     out["tags"] = list(contact.tags)
     out["consents"] = list(contact.consents)
-    out["customProperties"] = contact.custom_properties
+    out["customProperties"] = contact.custom_properties or {}  # the spec's object, never null
     return out
 
 
@@ -81,12 +81,10 @@ def update_contact(contact_id: str):
 @blueprint.get("/contacts")
 def list_contacts():
     limit, _ = paging.limit_and_offset(with_offset=False)
-    email, phone = request.args.get("email"), request.args.get("phone")
-    status, tag = request.args.get("status"), request.args.get("tag")
-    segment = request.args.get("segmentID")
-    status = STATUS_ALIASES.get(status, status)
-    if status and status not in STATUSES:
-        raise Invalid([Problem("status", "enum", expected=list(STATUSES), got=status)])
+    query = Query()
+    email, status = query.email(), query.choice("status", {**{s: s for s in STATUSES}, **STATUS_ALIASES})
+    query.done()
+    phone, tag, segment = request.args.get("phone"), request.args.get("tag"), request.args.get("segmentID")
     query = ContactQuery(email=email, phone=phone, status=status, tag=tag, segment_id=segment,
                          members=segments.members(brand(), segment, now()) if segment else frozenset())
     found, next_cursor = contacts_of(brand()).page(request.args.get("after"), limit, query.keeps)

@@ -18,9 +18,9 @@ DEFAULT_LIMIT = 100
 
 def _integer(name: str, default: int, low: int, high: int | None, problems: list[Problem]) -> int:
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not _DIGITS.fullmatch(raw):  # int() alone also takes "1_0", " 5" and other scripts' digits
+    if not _DIGITS.fullmatch(raw):  # `?limit=` too: blank is no integer  # int() alone also takes "1_0", " 5" and other scripts' digits
         problems.append(Problem(name, "type", expected="integer", got="string"))
         return default
     value = int(raw)

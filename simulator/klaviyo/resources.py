@@ -1,0 +1,176 @@
+"""Resources no hand-written model holds: stored as the client sent them, served back as JSON:API.
+
+Every Klaviyo operation without a model of its own (catalogs, campaigns, templates, tags, coupons,
+webhooks...) stores here: per type, records in creation order with their attributes and their
+relationship linkage. A related-resource read finds both directions: what the owner links to and what
+links to the owner (an item created with `categories` is among that category's `items`).
+
+A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
+with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
+error) and may name the record's id.
+
+Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
+passed on the clock, applying their items then; an item the job cannot apply is counted as failed
+and kept as an `import-error` the job links to."""
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from simulator.core.records import Records
+from simulator.core.timefmt import iso
+from simulator.klaviyo.account import Account
+
+Link = tuple[str, str]  # (type, id)
+CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
+_ON_CREATE: dict[str, CreateRule] = {}
+
+
+def on_create(*types: str):
+    """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes,
+    now)` raises to refuse, may complete `attributes` (or make related records), and returns the id
+    the record must have (or None for a fresh one)."""
+    def register(rule: CreateRule) -> CreateRule:
+        for type_ in types:
+            _ON_CREATE[type_] = rule
+        return rule
+    return register
+JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
+
+
+@dataclass
+class Resource:
+    type: str
+    id: str
+    attributes: dict[str, Any]
+    links: dict[str, list[Link] | Link | None] = field(default_factory=dict)  # relationship -> linkage
+    seq: int = 0
+
+
+class ResourceStore:
+    def __init__(self, account: Account):
+        self.account = account
+        self._by_type: dict[str, Records[Resource]] = {}
+
+    def of(self, type_: str) -> Records[Resource]:
+        found = self._by_type.get(type_)
+        if found is None:
+            found = self._by_type[type_] = Records(type_)
+        return found
+
+    def create(self, type_: str, attributes: dict, links: dict, now: _dt.datetime,
+               stamps: tuple[str, ...] = (), record_id: str | None = None) -> Resource:
+        """A new record; `stamps` are the timestamp attributes its type serves (`created`...)."""
+        records = self.of(type_)
+        rule = _ON_CREATE.get(type_)
+        record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
+        records.check_free(record_id)
+        stamped = {name: iso(now) for name in stamps}
+        return records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
+                                               records.next_seq()))
+
+    def update(self, type_: str, record_id: str, attributes: dict, links: dict, now: _dt.datetime,
+               stamps: tuple[str, ...] = ()) -> Resource:
+        record = self.of(type_).get(record_id)
+        record.attributes.update(attributes)
+        record.attributes.update({name: iso(now) for name in stamps})
+        record.links.update(links)
+        return record
+
+    def delete(self, type_: str, record_id: str) -> None:
+        self.of(type_).remove(record_id)
+
+    def link(self, owner: Resource, name: str, targets: list[Link], mode: str) -> None:
+        """Add, replace or remove linkage of a to-many relationship ("add", "replace", "remove")."""
+        current = owner.links.get(name)
+        current = list(current) if isinstance(current, list) else ([current] if current else [])
+        if mode == "replace":
+            current = list(targets)
+        elif mode == "add":
+            current += [t for t in targets if t not in current]
+        else:
+            current = [t for t in current if t not in targets]
+        owner.links[name] = current
+
+    def linkage(self, owner: Link, name: str, type_: str | None) -> list[Link]:
+        """What `owner` links to under `name`, then the records of `type_` that link to `owner`."""
+        record = self.of(owner[0]).find(owner[1])
+        linkage = record.links.get(name) if record else None
+        found: list[Link] = list(linkage) if isinstance(linkage, list) else ([linkage] if linkage else [])
+        if type_ is not None:
+            found += [(other.type, other.id) for other in self.of(type_) if (other.type, other.id) not in found
+                      and any(owner == link or (isinstance(link, list) and owner in link)
+                              for link in other.links.values())]
+        return found
+
+    def related(self, owner: Link, name: str, type_: str | None) -> list[Resource]:
+        """The records `linkage` names that this store holds."""
+        records = (self.of(t).find(i) for t, i in self.linkage(owner, name, type_))
+        return [r for r in records if r is not None]
+
+
+def resources_of(account: Account) -> ResourceStore:
+    return account.store("resources", ResourceStore)
+
+
+def job_items(attributes: dict) -> list[dict]:
+    """The resource objects a bulk job's body carries (`items: {data: [...]}` and its siblings)."""
+    for name in JOB_ITEMS:
+        value = attributes.get(name)
+        if isinstance(value, dict) and isinstance(value.get("data"), list):
+            return [item for item in value["data"] if isinstance(item, dict)]
+    return []
+
+
+def start_job(account: Account, job: Resource, items: list[dict], action: str, now: _dt.datetime) -> None:
+    """Mark `job` queued; when the processing delay has passed apply `items` (create, update or
+    delete as the job type says) and mark it complete with its counts."""
+    job.attributes.update({"status": "queued", "total_count": len(items), "completed_count": 0,
+                           "failed_count": 0, "completed_at": None})
+
+    def run(at: _dt.datetime) -> None:
+        store = resources_of(account)
+        done = failed = 0
+        for position, item in enumerate(items):
+            try:
+                _apply(store, item, action, at)
+                done += 1
+            except Exception as error:  # noqa: BLE001 - a bad item fails alone, as the vendor reports it
+                failed += 1
+                problem = store.create("import-error", {
+                    "code": "invalid", "title": "Invalid input.", "detail": str(error) or type(error).__name__,
+                    "source": {"pointer": f"/data/attributes/items/data/{position}"}, "original_payload": item}, {}, at)
+                store.link(job, "import-errors", [(problem.type, problem.id)], "add")
+        job.attributes.update({"status": "complete", "completed_count": done, "failed_count": failed,
+                               "completed_at": iso(at)})
+        if "errored_count" in job.attributes:
+            job.attributes["errored_count"] = failed
+
+    account.later(run, now, f"klaviyo job {job.id}")
+
+
+def _apply(store: ResourceStore, item: dict, action: str, at: _dt.datetime) -> None:
+    type_, record_id = item.get("type"), item.get("id")
+    if not isinstance(type_, str) or not type_:
+        raise ValueError("Each item needs a type.")
+    links = {name: _linkage(value.get("data")) for name, value in (item.get("relationships") or {}).items()
+             if isinstance(value, dict)}
+    attributes = item.get("attributes") or {}
+    if action == "delete":
+        store.delete(type_, record_id)
+    elif action == "update":
+        store.update(type_, record_id, attributes, links, at, ("updated",))
+    else:
+        store.create(type_, attributes, links, at, ("created", "updated"), record_id)
+
+
+def _linkage(data) -> list[Link] | Link | None:
+    if isinstance(data, list):
+        return [(d["type"], d["id"]) for d in data if isinstance(d, dict) and "type" in d and "id" in d]
+    if isinstance(data, dict) and "type" in data and "id" in data:
+        return data["type"], data["id"]
+    return None
+
+
+from simulator.klaviyo import resource_rules  # noqa: E402,F401  (registers the rules)

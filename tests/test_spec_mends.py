@@ -1,0 +1,56 @@
+"""Answers brought back in line with the published specs: each was found by a spec-driven run."""
+from __future__ import annotations
+
+from tests.conftest import new_contact
+from tests.klaviyo_bodies import event_attributes, kl, new_profile, pointers, profile  # noqa: F401 (kl: fixture)
+
+
+def test_get_profiles_takes_every_filter_and_sort_the_spec_allows(kl):
+    new_profile(kl)
+    suppressed = kl.get("/profiles", params={"filter": 'equals(subscriptions.email.marketing.suppression.reason,'
+                                                       '"HARD_BOUNCE")'})
+    assert suppressed.status_code == 200 and suppressed.json()["data"] == []  # no profile is suppressed
+    since = kl.get("/profiles", params={
+        "filter": "greater-than(subscriptions.email.marketing.list_suppressions.timestamp,2020-01-01T00:00:00Z)"})
+    assert since.status_code == 200
+    ordered = kl.get("/profiles", params={"sort": "-subscriptions.email.marketing.suppression.timestamp"})
+    assert ordered.status_code == 200 and len(ordered.json()["data"]) == 1
+    assert pointers(kl.get("/profiles", params={"filter": 'equals(title,"x")'})) == ["filter"]
+    assert pointers(kl.get("/profiles", params={"sort": "title"})) == ["sort"]
+
+
+def test_metrics_carry_their_integration(sb, kl):
+    body = {"data": {"type": "event", "attributes": {**event_attributes("Viewed Product"), **{"profile": profile()}}}}
+    assert kl.post("/events", json=body).status_code == 202
+    sb.clock.advance(seconds=1)
+    metric = kl.get("/metrics").json()["data"][0]["attributes"]
+    assert metric["integration"]["name"] == "API" and metric["integration"]["category"] == "API"
+    found = kl.get("/metrics", params={"filter": 'equals(integration.name,"API")'}).json()["data"]
+    assert [m["attributes"]["name"] for m in found] == ["Viewed Product"]
+
+
+def test_a_405_names_the_methods_the_path_takes(sb, api, kl, v3):
+    assert kl.delete("/lists").headers["Allow"] == "GET, POST"  # the methods of the operation table
+    assert v3.delete("/contacts").status_code == 405 and "POST" in v3.delete("/contacts").headers["Allow"]
+    tags = api.get("/contacts/tags")  # the tagging endpoint, not a contact called "tags"
+    assert tags.status_code == 405 and tags.headers["Allow"] == "DELETE, POST"
+    assert api.patch("/contacts/tags", json={}).status_code == 405
+
+
+def test_a_list_may_name_a_null_opt_in_process(kl):
+    made = kl.post("/lists", json={"data": {"type": "list", "attributes": {"name": "VIP", "opt_in_process": None}}})
+    assert made.status_code == 201 and made.json()["data"]["attributes"]["opt_in_process"] == "single_opt_in"
+
+
+def test_v3_custom_properties_are_an_object_never_null(v3):
+    contact_id = new_contact(v3)
+    assert v3.get(f"/contacts/{contact_id}").json()["customProperties"] == {}
+
+
+def test_v3_blank_query_values_are_values(v3):
+    """`?status=` is not a status and `?limit=` not an integer: refused, where they were ignored."""
+    new_contact(v3)
+    for params, field in (({"email": ""}, "email"), ({"status": ""}, "status"), ({"limit": ""}, "limit")):
+        refused = v3.get("/contacts", params=params)
+        assert refused.status_code == 400 and field in str(refused.json()["fields"]), params
+    assert v3.get("/contacts", params={"tag": ""}).status_code == 200  # any string is a tag, a blank one too
