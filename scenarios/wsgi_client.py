@@ -8,8 +8,9 @@ goes through the sandbox's admission, validation and journal; it just skips the 
 It speaks only what the run's own senders use: `request(method, url, json=, headers=, params=)`,
 answered by a `WsgiResponse` with `status_code`, `headers`, `text` and `json()`. A body is encoded
 as httpx encodes one (compact UTF-8 JSON, `Content-Type: application/json` unless the caller names
-another), and the environ is what httpx's WSGI transport builds, so the app cannot tell the two
-apart. The user-facing `Sandbox.client()`, a server run and a user's own forwarder stay on httpx."""
+another), and the environ is what httpx's WSGI transport builds, less httpx's own default headers
+(`Accept`, `Accept-Encoding`, `Connection`, `User-Agent`), which nothing in the sandbox reads. The
+user-facing `Sandbox.client()`, a server run and a user's own forwarder stay on httpx."""
 from __future__ import annotations
 
 import io
