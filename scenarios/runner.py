@@ -203,9 +203,10 @@ def run_arms(scenario: Scenario, sandbox_url: str | None = None, progress: bool 
     population = journeys.generate(scenario.visitors, scenario.horizon_days, scenario.seed, params, catalog)
     network = identity_network(population, scenario.identity, scenario.seed)
     results = {}
-    with quiet_collector():  # the population lives through every arm: no full collection rescans it
+    with quiet_collector() as collect:  # the population lives through every arm: no full collection rescans it
         for arm in scenario.arms:
             results[arm.name] = ArmRun(scenario, arm, population, params, network, sandbox_url, progress).run()
+            collect()  # the arm's sandbox, before the next arm builds its own
     return population, results
 
 
