@@ -121,7 +121,8 @@ class ArmSetup:
     def _context(self, timeline, ledger: Ledger, destinations: list[Destination], options: dict,
                  name: str) -> ForwarderContext:
         return ForwarderContext(
-            http=self.driver.http, destinations=destinations, network=self.network,
+            http=self.driver.http if name == "native" or self.arm.forwarder == "reference" else self.driver.user_http,
+            destinations=destinations, network=self.network,
             rng=random.Random(f"{self.scenario.seed}|{name}"), now=lambda: timeline.now,
             iso=timeline.iso, schedule=timeline.schedule, record=ledger.record, options=options)
 

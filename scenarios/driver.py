@@ -1,12 +1,18 @@
 """The sandbox a run drives: in this process (default), or a running `simulator serve` reached over
 HTTP through its control API (`--sandbox-url`). Both give the runner the same few verbs; the
-vendor calls themselves always go over `http` to `base_url`, as they would to the vendors."""
+vendor calls themselves always go over `http` to `base_url`, as they would to the vendors.
+
+In process, `http` is the lean `WsgiClient` (the run's own senders and setup need only its
+`request`), and `user_http` an httpx client on the same app, for a user's own forwarder, which the
+forwarder protocol promises an httpx client. A server run uses one httpx client for both."""
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 
 import httpx
 
+from scenarios.wsgi_client import WsgiClient
 from simulator.core.timefmt import iso, parse_instant
 
 
@@ -24,8 +30,13 @@ class InProcess:
         self.sandbox = Sandbox(seed=seed, start=start, clock="frozen")
         self.sandbox.engine.webhooks.background = False  # a webhook outcome is then part of the deterministic trace
         self.base_url = IN_PROCESS_HOST
-        self.http = httpx.Client(transport=httpx.WSGITransport(app=self.sandbox._in_process_wsgi))
+        self.http = WsgiClient(self.sandbox._in_process_wsgi)  # the same app as httpx's, minus its request building
         self._seen = 0
+
+    @functools.cached_property
+    def user_http(self) -> httpx.Client:
+        """An httpx client on the same app, for a user's own forwarder: the protocol promises one."""
+        return httpx.Client(transport=httpx.WSGITransport(app=self.sandbox._in_process_wsgi))
 
     def advance_to(self, instant: _dt.datetime) -> None:
         if instant > self.sandbox.clock.now():
@@ -53,6 +64,8 @@ class InProcess:
 
     def close(self) -> None:
         self.http.close()
+        if "user_http" in self.__dict__:
+            self.user_http.close()
 
 
 class Remote:
@@ -62,7 +75,7 @@ class Remote:
 
     def __init__(self, url: str, start: _dt.datetime):
         self.base_url = url.rstrip("/")
-        self.http = httpx.Client(timeout=60)
+        self.http = self.user_http = httpx.Client(timeout=60)
         self._seen = 0
         try:
             clock = self._sim("GET", "/clock")

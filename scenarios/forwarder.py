@@ -67,7 +67,8 @@ def hash_email(address: str) -> str:
 
 @dataclass
 class ForwarderContext:
-    http: httpx.Client  # absolute URLs; in-process it reaches the sandbox with no socket
+    http: httpx.Client  # absolute URLs; in-process it reaches the sandbox with no socket (the
+    # built-in senders get the lean `scenarios.wsgi_client.WsgiClient`: they only call `request`)
     destinations: list[Destination]
     network: IdentityNetwork
     rng: random.Random  # seeded: a forwarder's random choices must come from here

@@ -27,6 +27,7 @@ from scenarios.model import (ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PURCHASE
 from simulator.fixtures import FOLDER
 
 FIXTURES = FOLDER  # fixtures/, shipped as simulator.fixtures: found installed too
+FIXTURE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when built in: every run reads them
 KINDS = ("doc", "vendor-claim", "3rd-party", "assumption")
 DAY = 86_400
 STORE = "https://store.example"
@@ -42,7 +43,7 @@ BOUNDS = (("add_to_cart_rate", "product_view_rate"), ("purchase_rate_given_check
 # --- parameters and catalog --------------------------------------------------------------------
 
 def _entries(path) -> dict[str, dict]:
-    data = yaml.safe_load(Path(path or FIXTURES / "journeys.yaml").read_text())
+    data = yaml.load(Path(path or FIXTURES / "journeys.yaml").read_text(), Loader=FIXTURE_LOADER)
     for name, entry in data.items():
         if not isinstance(entry, dict) or set(entry) != {"value", "kind", "source"} \
                 or entry["kind"] not in KINDS or not str(entry["source"]).strip():
@@ -94,7 +95,7 @@ def targets(overrides: dict | None = None, path=None) -> dict[str, dict]:
 
 def load_catalog(path=None) -> list[dict]:
     """The invented store's products, which the journeys view, add and buy."""
-    return yaml.safe_load(Path(path or FIXTURES / "catalog.yaml").read_text())
+    return yaml.load(Path(path or FIXTURES / "catalog.yaml").read_text(), Loader=FIXTURE_LOADER)
 
 
 # --- the population ----------------------------------------------------------------------------

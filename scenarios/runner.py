@@ -15,12 +15,12 @@ organic journeys alone are the run without any message (`baseline`): recovered r
 revenue above it; attributed revenue is what last-touch credits."""
 from __future__ import annotations
 
-import gc
 import random
 from dataclasses import dataclass
 
 from scenarios import journeys
 from scenarios.arm_setup import ArmSetup
+from scenarios.collector import quiet_collector
 from scenarios.forwarder import IdentityNetwork
 from scenarios.holdout import held_out
 from scenarios.lateness import lateness
@@ -203,15 +203,10 @@ def run_arms(scenario: Scenario, sandbox_url: str | None = None, progress: bool 
     population = journeys.generate(scenario.visitors, scenario.horizon_days, scenario.seed, params, catalog)
     network = identity_network(population, scenario.identity, scenario.seed)
     results = {}
-    # The population lives through every arm: frozen, the cyclic collector stops rescanning its
-    # million objects on each full collection, which made the cost per shopper grow with the run.
-    gc.collect()
-    gc.freeze()
-    try:
+    with quiet_collector() as collect:  # the population lives through every arm: no full collection rescans it
         for arm in scenario.arms:
             results[arm.name] = ArmRun(scenario, arm, population, params, network, sandbox_url, progress).run()
-    finally:
-        gc.unfreeze()
+            collect()  # the arm's sandbox, before the next arm builds its own
     return population, results
 
 
