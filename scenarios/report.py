@@ -520,7 +520,7 @@ def _sensitivity_section(report: dict) -> str:
     panel = report.get("sensitivity")
     if not panel:
         return ""
-    rows = []
+    rows, holds = [], False
     base = panel.get("base") or {}
     for parameter in panel.get("parameters") or []:
         name = parameter.get("name", "")
@@ -529,6 +529,7 @@ def _sensitivity_section(report: dict) -> str:
         for value, spread, note in sorted(points, key=lambda p: (p[0] is None, p[0] if p[0] is not None else 0)):
             mean = spread.get("mean")
             if mean is not None and CLAIMED[0] <= mean <= CLAIMED[1]:
+                holds = True
                 note = (note + "; " if note else "") + "the vendors' claimed +30-50% holds here"
             rows.append(f'<tr class="sensitivity"><td>{_esc(SENSITIVITY_LABELS.get(name, name.replace("_", " ")))}</td>'
                         f'<td class="num">{_esc(_plain(value))}</td>'
@@ -539,7 +540,10 @@ def _sensitivity_section(report: dict) -> str:
             f'<p class="muted">{_esc(panel.get("description", ""))} Upstack claims +30-50% more abandoned-cart '
             'and checkout revenue; the one controlled test known (Instant, two weeks) measured about +20%.</p>'
             '<table><tr><th>assumption</th><th class="num">value</th><th class="num">headline uplift</th>'
-            f'<th class="num">95% interval</th><th></th></tr>{"".join(rows)}</table></section>')
+            f'<th class="num">95% interval</th><th></th></tr>{"".join(rows)}</table>'
+            + ("" if holds else '<p id="claim-nowhere">The vendors\' claimed +30-50% holds at none of these points: '
+               'under these assumptions the forwarder adds more than they claim, or the claim rests on a store '
+               'whose own integration already knows more of its shoppers.</p>') + '</section>')
 
 
 def _footer(report: dict) -> str:
