@@ -21,17 +21,22 @@ from urllib.parse import unquote, urlencode, urlsplit
 
 from werkzeug.datastructures import Headers
 
+from simulator.control.faults import FAULT
+
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
 class WsgiResponse:
-    """The answer: status code, case-insensitive headers, and the body as bytes, text or JSON."""
-    __slots__ = ("status_code", "headers", "content")
+    """The answer: status code, case-insensitive headers, and the body as bytes, text or JSON, and
+    `latency`: the seconds a fault rule said the answer takes (a scenario waits them out on its own
+    clock; a live client would have waited them in wall time)."""
+    __slots__ = ("status_code", "headers", "content", "latency")
 
-    def __init__(self, status_code: int, headers: Headers, content: bytes):
+    def __init__(self, status_code: int, headers: Headers, content: bytes, latency: float = 0.0):
         self.status_code = status_code
         self.headers = headers
         self.content = content
+        self.latency = latency
 
     @property
     def text(self) -> str:
@@ -86,7 +91,9 @@ class WsgiClient:
         finally:
             if hasattr(chunks, "close"):
                 chunks.close()
-        return WsgiResponse(int(answer[0].split(None, 1)[0]), Headers(answer[1]), b"".join(written) + content)
+        delay = environ.get(FAULT)  # a latency rule leaves its seconds here; a lost connection, a tuple
+        return WsgiResponse(int(answer[0].split(None, 1)[0]), Headers(answer[1]), b"".join(written) + content,
+                            delay if isinstance(delay, float) else 0.0)
 
     def close(self) -> None:
         """Nothing to release; here so the driver closes either client the same way."""

@@ -87,3 +87,17 @@ def test_lateness_reads_runs():
                        "trigger_event": {"type": "list"}}])
     assert found == {"late_seconds": 600, "delay_seconds": {"p50": 3600.0, "p95": 7200.0, "max": 7200.0},
                      "late_runs": 1, "late_by_workflow": {"A": 1}}
+
+
+def test_a_latency_rule_delays_a_scenarios_answers_on_its_own_clock():
+    """In a run, a slow vendor costs virtual time, never wall time: the vendor takes each event when
+    it arrives, and its answer reaches the forwarder `latency_ms` later on the run's clock, so every
+    delivery is recorded that much later."""
+    from scenarios.runner import run_arms
+    calm = replace(load("vendor-outage").with_overrides(visitors=300), faults=[])
+    calm = replace(calm, arms=[a for a in calm.arms if a.forwarder])
+    slow = replace(calm, faults=[{"surface": "klaviyo-api", "path": "/api/events", "latency_ms": 1_800_000}])
+    (name,) = [a.name for a in calm.arms]
+    quick, late = run_arms(calm)[1][name].forwarded_to, run_arms(slow)[1][name].forwarded_to
+    assert quick and set(late) == set(quick)
+    assert all(late[s] - quick[s] == 1800 for s in quick)

@@ -10,6 +10,7 @@ no limit on tries: the vendor said when to come back. A 5xx or transport error i
 `max_attempts` times. Any other 4xx fails the pair with the status and the vendor's own error text."""
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass
 from typing import Callable
@@ -68,6 +69,14 @@ class Sender:
         except httpx.TransportError as error:
             self._again(job, call, attempt, None, f"{type(error).__name__}: {error}")
             return
+        latency = getattr(response, "latency", 0.0)  # a fault's added latency, in-process: virtual seconds
+        if latency:
+            self.context.schedule(self.context.now() + math.ceil(latency),
+                                  lambda: self._answered(job, call, attempt, response))
+        else:
+            self._answered(job, call, attempt, response)
+
+    def _answered(self, job: Job, call: Call, attempt: int, response) -> None:
         status = response.status_code
         if status == 429:
             self._hold(job, call, attempt, retry_after(response))
