@@ -20,9 +20,9 @@ Z95 = 1.959964
 
 
 def main() -> int:
-    from scenarios.experiment import replicate
-    from scenarios.parallel import spread
-    from scenarios.scenario import load
+    from simulator.scenarios.experiment import replicate
+    from simulator.scenarios.parallel import spread
+    from simulator.scenarios.scenario import load
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=50)
     parser.add_argument("--visitors", type=int, default=2000)

@@ -24,9 +24,9 @@ from dataclasses import replace
 
 
 def measure(visitors: int, arm_name: str) -> dict:
-    from scenarios import journeys
-    from scenarios.runner import run
-    from scenarios.scenario import load
+    from simulator.scenarios import journeys
+    from simulator.scenarios.runner import run
+    from simulator.scenarios.scenario import load
     scenario = load("uplift-klaviyo").with_overrides(visitors=visitors)
     scenario = replace(scenario, arms=[a for a in scenario.arms if a.name == arm_name], expectations=[])
     run(scenario.with_overrides(visitors=20))  # warm up: imports, contract loading, first-request setup

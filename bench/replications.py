@@ -14,8 +14,8 @@ import time
 
 
 def main() -> int:
-    from scenarios.experiment import Experiment
-    from scenarios.scenario import load
+    from simulator.scenarios.experiment import Experiment
+    from simulator.scenarios.scenario import load
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replications", type=int, default=4)
     parser.add_argument("--visitors", type=int, default=1500)

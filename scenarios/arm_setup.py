@@ -10,12 +10,12 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from scenarios.driver import InProcess, Remote
-from scenarios.forwarder import Destination, ForwarderContext, load_forwarder
-from scenarios.native import NativeIntegration
-from scenarios.pipeline import ReferenceForwarder
-from scenarios.scenario import Arm, Scenario
-from scenarios.setup import create_workflows, import_subscribers
+from simulator.scenarios.driver import InProcess, Remote
+from simulator.scenarios.forwarder import Destination, ForwarderContext, load_forwarder
+from simulator.scenarios.native import NativeIntegration
+from simulator.scenarios.pipeline import ReferenceForwarder
+from simulator.scenarios.scenario import Arm, Scenario
+from simulator.scenarios.setup import create_workflows, import_subscribers
 from simulator.core.timefmt import iso
 
 SETUP_LEAD = _dt.timedelta(days=1)  # the merchant's setup (list import, flows) starts this long before the first shopper

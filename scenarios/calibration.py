@@ -5,7 +5,7 @@ with the reason, never hidden, and a vendor's claim is shown, never tuned to (th
 panel shows where it would hold instead)."""
 from __future__ import annotations
 
-from scenarios.model import ADD_TO_CART, PURCHASE
+from simulator.scenarios.model import ADD_TO_CART, PURCHASE
 
 # name -> (how far from the target still counts as met, relative or absolute, what a miss means)
 TOLERANCES = {

@@ -31,9 +31,9 @@ def add_spread_arguments(parser) -> None:
 
 def main(args) -> int:
     # imported here, not above: `simulator serve` builds this parser and should not pay for them
-    from scenarios.driver import DriverError
-    from scenarios.scenario import ScenarioError, describe_bundled, load
-    from scenarios.setup import SetupError
+    from simulator.scenarios.driver import DriverError
+    from simulator.scenarios.scenario import ScenarioError, describe_bundled, load
+    from simulator.scenarios.setup import SetupError
     if args.list:
         for name, summary in describe_bundled():
             print(f"{name:<26} {summary}")
@@ -47,10 +47,10 @@ def main(args) -> int:
     if args.replications < 1 or (args.jobs is not None and args.jobs < 1):
         print("simulator run: --replications and --jobs must be 1 or more", file=sys.stderr)
         return 2
-    from scenarios.experiment import Experiment
-    from scenarios.parallel import SpreadError
-    from scenarios.report import summary_table, write_reports
-    from scenarios.store import StoreError, load_store
+    from simulator.scenarios.experiment import Experiment
+    from simulator.scenarios.parallel import SpreadError
+    from simulator.scenarios.report import summary_table, write_reports
+    from simulator.scenarios.store import StoreError, load_store
     try:
         scenario = load(args.scenario).with_overrides(seed=args.seed, visitors=args.visitors)
         store = load_store(args.store) if args.store else None

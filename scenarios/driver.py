@@ -12,7 +12,7 @@ import functools
 
 import httpx
 
-from scenarios.wsgi_client import WsgiClient
+from simulator.scenarios.wsgi_client import WsgiClient
 from simulator.core.timefmt import iso, parse_instant
 
 

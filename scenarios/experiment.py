@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-from scenarios import calibration, intervals, journeys
-from scenarios.expectations import check
-from scenarios.scenario import Scenario
+from simulator.scenarios import calibration, intervals, journeys
+from simulator.scenarios.expectations import check
+from simulator.scenarios.scenario import Scenario
 
 HEADLINE_FIGURES = ("identified", "workflow_entries", "messages_sent", "duplicates", "orders", "recovered_revenue",
                     "attributed_revenue")
@@ -28,7 +28,7 @@ def figure(arm: dict, metric: str) -> float:
 def replicate(scenario: Scenario, sandbox_url: str | None = None, progress: bool = False) -> dict:
     """One replication as plain data: every arm's figures, the baseline, and what the experiment
     layer scores (calibration measures, the holdout's estimate and the truth it estimates)."""
-    from scenarios.runner import run_arms
+    from simulator.scenarios.runner import run_arms
     population, results = run_arms(scenario, sandbox_url, progress)
     organic = [e.properties["revenue"] for e in population.events if e.name == "Purchase"]
     first = next(iter(results.values()))
@@ -81,7 +81,7 @@ class Experiment:
         return [replace(self.scenario, seed=self.scenario.seed + i) for i in range(self.replications)]
 
     def run(self) -> list[dict]:
-        from scenarios.parallel import spread
+        from simulator.scenarios.parallel import spread
         if self.replications == 1 or self.sandbox_url:  # a remote sandbox hosts one arm at a time
             return [replicate(s, self.sandbox_url, self.progress) for s in self.scenarios()]
         return spread(replicate, self.scenarios(), self.jobs, self.dask)
@@ -96,7 +96,7 @@ class Experiment:
     def sensitivity(self, runs: list[dict]) -> dict:
         """The scenario's built-in panel: the first and the last arm (the headline's) with each
         listed assumption varied alone, on the first replications' seeds (their base runs reused)."""
-        from scenarios.sweep import sensitivity
+        from simulator.scenarios.sweep import sensitivity
         count = min(self.scenario.sensitivity.get("replications", 3), len(runs))
         arms = [self.scenario.arms[0], self.scenario.arms[-1]]
         scenario = replace(self.scenario, arms=arms, expectations=[], sensitivity={})

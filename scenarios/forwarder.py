@@ -23,7 +23,7 @@ from typing import Callable, Protocol
 
 import httpx
 
-from scenarios.model import PixelEvent, Shopper
+from simulator.scenarios.model import PixelEvent, Shopper
 
 OUTCOMES = ("delivered", "deduplicated", "filtered", "failed")
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 from faker import Faker
 
-from scenarios.model import (ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PURCHASE, VIEW_CONTENT, Click,
+from simulator.scenarios.model import (ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PURCHASE, VIEW_CONTENT, Click,
                              Delivered, Device, PixelEvent, Shopper)
 from simulator.fixtures import FOLDER
 

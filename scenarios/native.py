@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from scenarios.forwarder import ForwarderContext
-from scenarios.model import ADD_TO_CART, VIEW_CONTENT, Device, PixelEvent
-from scenarios.pipeline.delivery import Job, Sender
-from scenarios.pipeline.gate import DOUBLE_FIRE, Gate
-from scenarios.pipeline.identity import Profile, profile_for
-from scenarios.pipeline.mappings import mapping_for
+from simulator.scenarios.forwarder import ForwarderContext
+from simulator.scenarios.model import ADD_TO_CART, VIEW_CONTENT, Device, PixelEvent
+from simulator.scenarios.pipeline.delivery import Job, Sender
+from simulator.scenarios.pipeline.gate import DOUBLE_FIRE, Gate
+from simulator.scenarios.pipeline.identity import Profile, profile_for
+from simulator.scenarios.pipeline.mappings import mapping_for
 
 DAY = 86400
 ONSITE = (VIEW_CONTENT, ADD_TO_CART)

@@ -18,17 +18,17 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from scenarios import journeys
-from scenarios.arm_setup import ArmSetup
-from scenarios.collector import quiet_collector
-from scenarios.forwarder import IdentityNetwork
-from scenarios.holdout import held_out
-from scenarios.lateness import lateness
-from scenarios.model import PURCHASE, Delivered, PixelEvent
-from scenarios.outcomes import Attribution
-from scenarios.scenario import Arm, Scenario
-from scenarios.scorecard import Order, Scorecard
-from scenarios.timeline import Timeline
+from simulator.scenarios import journeys
+from simulator.scenarios.arm_setup import ArmSetup
+from simulator.scenarios.collector import quiet_collector
+from simulator.scenarios.forwarder import IdentityNetwork
+from simulator.scenarios.holdout import held_out
+from simulator.scenarios.lateness import lateness
+from simulator.scenarios.model import PURCHASE, Delivered, PixelEvent
+from simulator.scenarios.outcomes import Attribution
+from simulator.scenarios.scenario import Arm, Scenario
+from simulator.scenarios.scorecard import Order, Scorecard
+from simulator.scenarios.timeline import Timeline
 from simulator.core.timefmt import parse_instant
 
 DAY = 86400
@@ -212,5 +212,5 @@ def run_arms(scenario: Scenario, sandbox_url: str | None = None, progress: bool 
 
 def run(scenario: Scenario, sandbox_url: str | None = None, progress: bool = False) -> dict:
     """Every arm of the scenario, one replication; the report as a dict (see docs/scenarios.md)."""
-    from scenarios.experiment import Experiment
+    from simulator.scenarios.experiment import Experiment
     return Experiment(scenario, replications=1, sandbox_url=sandbox_url, progress=progress).report()

@@ -154,9 +154,9 @@ def _line(node, path: list) -> int:
 
 def _destination_problem(spec: dict) -> str | None:
     """What the reference forwarder would refuse in a destination (an unknown option or filter)."""
-    from scenarios.forwarder import Destination
-    from scenarios.pipeline.connections import Connection
-    from scenarios.pipeline.mappings import mapping_for
+    from simulator.scenarios.forwarder import Destination
+    from simulator.scenarios.pipeline.connections import Connection
+    from simulator.scenarios.pipeline.mappings import mapping_for
     destination = Destination(spec["name"], spec["api"], "http://check", "key", spec.get("connection", "main"),
                               spec.get("filters", {}), spec.get("options", {}))
     try:
@@ -219,7 +219,7 @@ def _build(data: dict, filename: str, node) -> Scenario:
         if forwarder and not destinations:
             fail(["arms", i, "forwarder"], "a forwarder needs `destinations`")
         if forwarder and forwarder != "reference":
-            from scenarios.forwarder import load_forwarder
+            from simulator.scenarios.forwarder import load_forwarder
             try:
                 load_forwarder(forwarder, spec.get("forwarder_options", {}))
             except (ImportError, AttributeError, TypeError, ValueError) as exc:
@@ -262,7 +262,7 @@ def _build(data: dict, filename: str, node) -> Scenario:
             problem = exc.problems[0]
             expected = f": one of {', '.join(map(str, problem.expected))}" if problem.expected else ""
             fail(["faults", i, *([problem.path] if problem.path else [])], problem.detail or problem.kind + expected)
-    from scenarios.journeys import load_parameters
+    from simulator.scenarios.journeys import load_parameters
     try:
         load_parameters(data.get("parameters") or {})
     except KeyError as exc:
@@ -282,7 +282,7 @@ def _build(data: dict, filename: str, node) -> Scenario:
         expectations=data.get("expectations", []), sensitivity=data.get("sensitivity") or {},
         faults=data.get("faults", []))
     if scenario.sensitivity:
-        from scenarios.sweep import SweepError, parse_varies
+        from simulator.scenarios.sweep import SweepError, parse_varies
         texts = [f"{name}={','.join(str(v) for v in values)}" for name, values in scenario.sensitivity["vary"].items()]
         try:
             parse_varies(texts, scenario)

@@ -7,7 +7,7 @@ import datetime as _dt
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from scenarios.outcomes import duplicates
+from simulator.scenarios.outcomes import duplicates
 from simulator.core.timefmt import iso, parse_instant
 
 DAY = 86400

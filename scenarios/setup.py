@@ -14,9 +14,9 @@ from typing import Callable
 
 import httpx
 
-from scenarios.holdout import flow_filter_group
-from scenarios.pipeline.mappings import OMNISEND_VERSION
-from scenarios.scenario import OMNISEND_AUTOMATIONS, Scenario, Workflow
+from simulator.scenarios.holdout import flow_filter_group
+from simulator.scenarios.pipeline.mappings import OMNISEND_VERSION
+from simulator.scenarios.scenario import OMNISEND_AUTOMATIONS, Scenario, Workflow
 from simulator.sandbox import KLAVIYO_REVISION  # the current SDK's: flows need a recent revision
 from simulator.klaviyo.fixtures import PREFIX, flow_body, with_metric_ids
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from scenarios import intervals, journeys
+from simulator.scenarios import intervals, journeys
 
 FIELDS = {"monthly_sessions": (1, None), "average_order_value": (0.01, None), "visit_purchase_rate": (0.0001, 0.5),
           "cart_abandonment": (0.01, 0.99), "list_size": (0, None), "native_identified_share": (0.001, 0.9)}

@@ -13,10 +13,10 @@ import math
 import re
 from dataclasses import replace
 
-from scenarios import journeys
-from scenarios.experiment import Experiment, replicate
-from scenarios.parallel import spread
-from scenarios.scenario import Scenario
+from simulator.scenarios import journeys
+from simulator.scenarios.experiment import Experiment, replicate
+from simulator.scenarios.parallel import spread
+from simulator.scenarios.scenario import Scenario
 
 HEADLINE = "recovered_revenue"
 IDENTITY = ("identity.match_rate", "identity.false_match_rate")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from scenarios.command import add_spread_arguments
+from simulator.scenarios.command import add_spread_arguments
 
 
 def add_arguments(parser) -> None:
@@ -24,12 +24,12 @@ def add_arguments(parser) -> None:
 
 
 def main(args) -> int:
-    from scenarios.driver import DriverError
-    from scenarios.parallel import SpreadError
-    from scenarios.scenario import ScenarioError, load
-    from scenarios.setup import SetupError
-    from scenarios.sweep import SweepError, parse_varies, run_sweep
-    from scenarios.sweep_report import summary, write_sweep
+    from simulator.scenarios.driver import DriverError
+    from simulator.scenarios.parallel import SpreadError
+    from simulator.scenarios.scenario import ScenarioError, load
+    from simulator.scenarios.setup import SetupError
+    from simulator.scenarios.sweep import SweepError, parse_varies, run_sweep
+    from simulator.scenarios.sweep_report import summary, write_sweep
     if (args.visitors is not None and args.visitors < 1) or (args.jobs is not None and args.jobs < 1):
         print("simulator sweep: --visitors and --jobs must be 1 or more", file=sys.stderr)
         return 2

@@ -8,9 +8,9 @@ import io
 import json
 from pathlib import Path
 
-from scenarios.experiment import HEADLINE_FIGURES
-from scenarios.report import CHAR_WIDTH, CSS, _domain, _esc, _legend, _money, _percent, _plain, _tick
-from scenarios.sweep import HEADLINE, headline
+from simulator.scenarios.experiment import HEADLINE_FIGURES
+from simulator.scenarios.report import CHAR_WIDTH, CSS, _domain, _esc, _legend, _money, _percent, _plain, _tick
+from simulator.scenarios.sweep import HEADLINE, headline
 
 ENDS = ("mean", "low", "high")
 

@@ -45,9 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help=f"open connections the server accepts at once (default {CONNECTION_LIMIT}); "
                             "past it a new client waits until one closes")
     serve.add_argument("--state", metavar="FILE", help="load the sandbox from FILE if it exists, save it there on exit")
-    from scenarios.command import add_arguments
+    from simulator.scenarios.command import add_arguments
     add_arguments(commands.add_parser("run", help="run a shopper scenario and write its report"))
-    from scenarios.sweep_command import add_arguments as add_sweep_arguments
+    from simulator.scenarios.sweep_command import add_arguments as add_sweep_arguments
     add_sweep_arguments(commands.add_parser("sweep", help="vary a scenario's assumptions one at a time and chart "
                                                           "how far each moves the headline uplift"))
     return parser
@@ -110,9 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     if args.command == "sweep":
-        from scenarios.sweep_command import main as sweep
+        from simulator.scenarios.sweep_command import main as sweep
         return sweep(args)
-    from scenarios.command import main as run_scenario
+    from simulator.scenarios.command import main as run_scenario
     return run_scenario(args)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from scenarios.scenario import BUNDLED
+from simulator.scenarios.scenario import BUNDLED
 
 EAGER = {"add_to_cart_rate": 0.3, "email_click_rate_first": 0.5, "email_click_rate_later": 0.4,
          "order_after_click_rate_checkout": 0.8, "order_after_click_rate_cart": 0.8,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from scenarios.collector import quiet_collector
+from simulator.scenarios.collector import quiet_collector
 
 
 def _cycle() -> None:

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
-from scenarios import intervals
-from scenarios.experiment import Experiment, replicate
-from scenarios.runner import run_arms
-from scenarios.scenario import parse
-from scenarios.store import load_store
+from simulator.scenarios import intervals
+from simulator.scenarios.experiment import Experiment, replicate
+from simulator.scenarios.runner import run_arms
+from simulator.scenarios.scenario import parse
+from simulator.scenarios.store import load_store
 from simulator.cli import main
 
 PAIRED = textwrap.dedent("""\
@@ -129,7 +129,7 @@ def test_a_holdout_needs_clones_on_klaviyo():
 
 def test_every_target_is_in_the_calibration_table_with_its_verdict():
     report = Experiment(parse(PAIRED), replications=1).report()
-    from scenarios.journeys import targets
+    from simulator.scenarios.journeys import targets
     rows = {row["name"]: row for row in report["calibration"]}
     assert set(rows) == {name.removesuffix("_target") for name in targets()}
     for row in rows.values():

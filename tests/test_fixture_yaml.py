@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from scenarios.journeys import FIXTURE_LOADER, FIXTURES
+from simulator.scenarios.journeys import FIXTURE_LOADER, FIXTURES
 
 
 @pytest.mark.parametrize("name", ["journeys.yaml", "catalog.yaml"])

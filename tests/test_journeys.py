@@ -7,9 +7,9 @@ from dataclasses import replace
 
 import pytest
 
-from scenarios.journeys import KINDS, Population, Responder, describe_parameters, generate, load_catalog, \
+from simulator.scenarios.journeys import KINDS, Population, Responder, describe_parameters, generate, load_catalog, \
     load_parameters
-from scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PIXEL_EVENTS, PURCHASE, Delivered
+from simulator.scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PIXEL_EVENTS, PURCHASE, Delivered
 
 HORIZON_DAYS = 30
 
@@ -258,7 +258,7 @@ def test_purpose_and_position_each_draw_afresh(crowd, params):
 
 
 def test_browse_reminders_convert_less_than_cart_and_checkout_reminders(params):
-    from scenarios.journeys import order_rate
+    from simulator.scenarios.journeys import order_rate
     assert order_rate(params, "browse") < order_rate(params, "cart") < order_rate(params, "checkout")
     assert order_rate(params, "post-purchase") < order_rate(params, "cart")
 

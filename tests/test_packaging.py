@@ -21,10 +21,14 @@ CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())
 def test_every_python_package_is_listed_for_installation():
     config = CONFIG["tool"]["setuptools"]
     listed = set(config["packages"])
-    found = {".".join(init.parent.relative_to(ROOT).parts) for top in ("simulator", "scenarios")
+    mapped = {"simulator": "simulator", "simulator.scenarios": "scenarios"}  # the package -> its folder
+    found = {".".join((package, *init.parent.relative_to(ROOT / top).parts)) for package, top in mapped.items()
              for init in (ROOT / top).rglob("__init__.py")}
     assert found - listed == set(), "packages missing from pyproject.toml (a wheel install would lack them)"
-    assert config["package-dir"] == {"simulator.contracts": "contracts", "simulator.fixtures": "fixtures"}
+    assert config["package-dir"] == {"simulator.contracts": "contracts", "simulator.fixtures": "fixtures",
+                                     "simulator.scenarios": "scenarios"}
+    assert not any(p == "scenarios" or p.startswith("scenarios.") for p in listed), \
+        "no generic top-level `scenarios` module in a user's environment"
     assert config["package-data"]["simulator.contracts"] == ["*/*.json"]
 
 
@@ -48,9 +52,10 @@ def installed(tmp_path_factory) -> Path:
     assert not re.search(r"is absent from the `packages` configuration", log), "setuptools warned of unlisted packages"
     (wheel,) = (work / "dist").glob("flow_sandbox-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
+    assert not any(name.startswith("scenarios/") for name in names), "the scenarios ship inside simulator/"
     for shipped in ("simulator/fixtures/journeys.yaml", "simulator/fixtures/klaviyo/flows/abandoned-cart.json",
                     "simulator/fixtures/omnisend/automations/cart-abandonment.json",
-                    "simulator/contracts/klaviyo/create_flow.json", "scenarios/bundled/duplicates.yaml"):
+                    "simulator/contracts/klaviyo/create_flow.json", "simulator/scenarios/bundled/duplicates.yaml"):
         assert shipped in names, f"the wheel lacks {shipped}"
     _run([sys.executable, "-m", "venv", work / "venv"], work)
     _run([work / "venv" / "bin" / "python", "-m", "pip", "install", "--quiet", wheel], work, timeout=600)

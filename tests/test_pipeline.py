@@ -11,12 +11,12 @@ from functools import partial
 import httpx
 import pytest
 
-from scenarios.forwarder import Destination, ForwarderContext, IdentityNetwork
-from scenarios.model import (ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PURCHASE, VIEW_CONTENT, Click, Device,
+from simulator.scenarios.forwarder import Destination, ForwarderContext, IdentityNetwork
+from simulator.scenarios.model import (ADD_TO_CART, INITIATE_CHECKOUT, PAGE_VIEW, PURCHASE, VIEW_CONTENT, Click, Device,
                              PixelEvent, Shopper)
-from scenarios.pipeline import ReferenceForwarder
-from scenarios.pipeline.mappings import cart_id
-from scenarios.timeline import Timeline
+from simulator.scenarios.pipeline import ReferenceForwarder
+from simulator.scenarios.pipeline.mappings import cart_id
+from simulator.scenarios.timeline import Timeline
 from simulator.core.timefmt import parse_instant
 from simulator.sandbox import IN_PROCESS_HOST, Sandbox
 

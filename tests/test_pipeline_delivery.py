@@ -8,8 +8,8 @@ from collections import Counter
 import httpx
 import pytest
 
-from scenarios.model import ADD_TO_CART, PURCHASE, VIEW_CONTENT, PixelEvent
-from scenarios.pipeline.mappings import cart_id
+from simulator.scenarios.model import ADD_TO_CART, PURCHASE, VIEW_CONTENT, PixelEvent
+from simulator.scenarios.pipeline.mappings import cart_id
 from simulator.sandbox import Sandbox
 from tests.test_pipeline import (ANN, BOB, KLAVIYO_KEY, OMNISEND_KEY, OTHER_BRAND_KEY, START, Run, klaviyo, login,
                                  make_shopper, omnisend_api, omnisend_v3)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from scenarios.report import (ARM_COLORS, ATTRIBUTED_COLOR, GAP_SENTENCE, MESSAGES_COLOR, RECOVERED_COLOR,
+from simulator.scenarios.report import (ARM_COLORS, ATTRIBUTED_COLOR, GAP_SENTENCE, MESSAGES_COLOR, RECOVERED_COLOR,
                               render_html, summary_table, write_reports)
 
 ARMS = ("native", "native + Upstack Data (separate flows)", "native + identity resolution")
@@ -352,8 +352,8 @@ def replicated(tmp_path_factory):
     """A real two-replication run of a small uplift scenario with a holdout arm."""
     from dataclasses import replace as _replace
 
-    from scenarios.experiment import Experiment
-    from scenarios.scenario import load
+    from simulator.scenarios.experiment import Experiment
+    from simulator.scenarios.scenario import load
     scenario = load("uplift-klaviyo").with_overrides(visitors=300)
     scenario = _replace(scenario, horizon_days=10, arms=[scenario.arms[0], scenario.arms[-1]], expectations=[])
     report = Experiment(scenario, replications=2, jobs=1).report()

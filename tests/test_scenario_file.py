@@ -6,7 +6,7 @@ import textwrap
 
 import pytest
 
-from scenarios.scenario import ScenarioError, bundled_names, load, parse
+from simulator.scenarios.scenario import ScenarioError, bundled_names, load, parse
 from simulator.cli import main
 
 GOOD = textwrap.dedent("""\

@@ -8,8 +8,8 @@ import textwrap
 
 import pytest
 
-from scenarios.runner import run
-from scenarios.scenario import load, parse
+from simulator.scenarios.runner import run
+from simulator.scenarios.scenario import load, parse
 from simulator.cli import main
 from simulator.sandbox import Sandbox
 from simulator.server import LiveServer

@@ -7,12 +7,12 @@ import random
 
 import pytest
 
-from scenarios.expectations import check
-from scenarios.forwarder import Destination, ForwarderContext, IdentityNetwork
-from scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PURCHASE, VIEW_CONTENT, Click, Device, PixelEvent, Shopper
-from scenarios.native import NativeIntegration
-from scenarios.outcomes import Attribution, duplicates
-from scenarios.timeline import Timeline
+from simulator.scenarios.expectations import check
+from simulator.scenarios.forwarder import Destination, ForwarderContext, IdentityNetwork
+from simulator.scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PURCHASE, VIEW_CONTENT, Click, Device, PixelEvent, Shopper
+from simulator.scenarios.native import NativeIntegration
+from simulator.scenarios.outcomes import Attribution, duplicates
+from simulator.scenarios.timeline import Timeline
 
 DAY = 86400
 START = _dt.datetime(2026, 11, 1, tzinfo=_dt.timezone.utc)

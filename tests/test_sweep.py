@@ -11,11 +11,11 @@ from collections import Counter
 
 import pytest
 
-from scenarios.experiment import HEADLINE_FIGURES, Experiment
-from scenarios.scenario import load
-from scenarios.parallel import spread
-from scenarios.sweep import sensitivity
-from scenarios.sweep_report import BAR_COLOR, BASE_COLOR, HIGH_COLOR, LOW_COLOR
+from simulator.scenarios.experiment import HEADLINE_FIGURES, Experiment
+from simulator.scenarios.scenario import load
+from simulator.scenarios.parallel import spread
+from simulator.scenarios.sweep import sensitivity
+from simulator.scenarios.sweep_report import BAR_COLOR, BASE_COLOR, HIGH_COLOR, LOW_COLOR
 from simulator.cli import main
 from tests.small_scenario import write_small_scenario
 
@@ -114,7 +114,7 @@ def test_sensitivity_on_a_reports_own_runs_gives_the_headline_per_parameter_and_
     sweep = json.loads((out / "sweep.json").read_text())
     base_runs = Experiment(load(str(scenario)), 2, jobs=1).run()  # as a report that has run the scenario has them
     tasks = []
-    monkeypatch.setattr("scenarios.sweep.spread",
+    monkeypatch.setattr("simulator.scenarios.sweep.spread",
                         lambda fn, todo, jobs, dask: tasks.extend(todo) or spread(fn, todo, jobs))
     panel = sensitivity(load(str(scenario)), {"identity.match_rate": [0.1, 0.35, 0.7]}, replications=2, jobs=1,
                         base_runs=base_runs)

@@ -9,11 +9,11 @@ from dataclasses import replace
 import httpx
 import pytest
 
-from scenarios.driver import Remote
-from scenarios.lateness import lateness
-from scenarios.report import write_reports
-from scenarios.runner import run
-from scenarios.scenario import ScenarioError, load, parse
+from simulator.scenarios.driver import Remote
+from simulator.scenarios.lateness import lateness
+from simulator.scenarios.report import write_reports
+from simulator.scenarios.runner import run
+from simulator.scenarios.scenario import ScenarioError, load, parse
 from simulator import Sandbox
 from simulator.server import LiveServer
 
@@ -93,7 +93,7 @@ def test_a_latency_rule_delays_a_scenarios_answers_on_its_own_clock():
     """In a run, a slow vendor costs virtual time, never wall time: the vendor takes each event when
     it arrives, and its answer reaches the forwarder `latency_ms` later on the run's clock, so every
     delivery is recorded that much later."""
-    from scenarios.runner import run_arms
+    from simulator.scenarios.runner import run_arms
     calm = replace(load("vendor-outage").with_overrides(visitors=300), faults=[])
     calm = replace(calm, arms=[a for a in calm.arms if a.forwarder])
     slow = replace(calm, faults=[{"surface": "klaviyo-api", "path": "/api/events", "latency_ms": 1_800_000}])

@@ -7,7 +7,7 @@ import io
 import httpx
 import pytest
 
-from scenarios.wsgi_client import WsgiClient
+from simulator.scenarios.wsgi_client import WsgiClient
 from simulator.sandbox import IN_PROCESS_HOST, KLAVIYO_REVISION, Sandbox
 
 START = "2026-11-02T10:00:00Z"

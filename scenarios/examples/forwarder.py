@@ -6,8 +6,8 @@ typed at checkout) to every Klaviyo destination, one `POST /api/events` per even
 the run can account for every event. Copy it and change what you like."""
 from __future__ import annotations
 
-from scenarios.forwarder import ForwarderContext
-from scenarios.model import PixelEvent
+from simulator.scenarios.forwarder import ForwarderContext
+from simulator.scenarios.model import PixelEvent
 
 METRICS = {"ViewContent": "Viewed Product", "AddToCart": "Added to Cart", "InitiateCheckout": "Started Checkout",
            "Purchase": "Placed Order"}

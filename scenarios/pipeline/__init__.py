@@ -5,18 +5,18 @@ Each event is gated (`gate`, shared with the native integration: a pixel double-
 `deduplicated`, a page view `filtered`), resolved (`identity`), gated again per destination
 (anonymous, the connection's filter, an API with no equivalent: `filtered`), and sent `latency_seconds` later (Opensend syncs about a minute
 after, Upstack within five) as each destination's requests (`mappings`), retried until they land
-or fail (`delivery`). Scenario name: `scenarios.pipeline:ReferenceForwarder`."""
+or fail (`delivery`). Scenario name: `simulator.scenarios.pipeline:ReferenceForwarder`."""
 from __future__ import annotations
 
 from collections import Counter
 
-from scenarios.forwarder import ForwarderContext
-from scenarios.model import PixelEvent
-from scenarios.pipeline.connections import Connection
-from scenarios.pipeline.delivery import Job, Sender
-from scenarios.pipeline.gate import DOUBLE_FIRE, Gate
-from scenarios.pipeline.identity import IdentityResolver, Resolution
-from scenarios.pipeline.mappings import mapping_for
+from simulator.scenarios.forwarder import ForwarderContext
+from simulator.scenarios.model import PixelEvent
+from simulator.scenarios.pipeline.connections import Connection
+from simulator.scenarios.pipeline.delivery import Job, Sender
+from simulator.scenarios.pipeline.gate import DOUBLE_FIRE, Gate
+from simulator.scenarios.pipeline.identity import IdentityResolver, Resolution
+from simulator.scenarios.pipeline.mappings import mapping_for
 
 
 class ReferenceForwarder:

@@ -8,8 +8,8 @@ Filters (all given must pass):
 * `url_contains`: a URL of the event (page, checkout, or an item's) contains this text."""
 from __future__ import annotations
 
-from scenarios.forwarder import Destination
-from scenarios.model import PIXEL_EVENTS, PixelEvent
+from simulator.scenarios.forwarder import Destination
+from simulator.scenarios.model import PIXEL_EVENTS, PixelEvent
 
 FILTERS = ("events", "min_value", "url_contains")
 

@@ -17,7 +17,7 @@ from typing import Callable
 
 import httpx
 
-from scenarios.forwarder import ForwarderContext
+from simulator.scenarios.forwarder import ForwarderContext
 
 BACKOFF = (1, 5, 30, 120, 600)
 

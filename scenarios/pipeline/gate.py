@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from scenarios.model import PAGE_VIEW, PixelEvent
+from simulator.scenarios.model import PAGE_VIEW, PixelEvent
 
 DOUBLE_FIRE = "pixel double-fire: this pixel event id was already handled, not sent again"
 PAGE_VIEWS = "PageView is not forwarded: no destination maps page views"

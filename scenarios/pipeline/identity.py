@@ -18,8 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
-from scenarios.forwarder import IdentityNetwork, hash_email
-from scenarios.model import PixelEvent, Shopper
+from simulator.scenarios.forwarder import IdentityNetwork, hash_email
+from simulator.scenarios.model import PixelEvent, Shopper
 
 DAY = 86400
 DEFAULT_PIXEL_COOKIE_DAYS = 365  # a server-set first-party cookie lives a year (Elevar's, docs.getelevar.com)

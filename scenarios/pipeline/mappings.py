@@ -27,11 +27,11 @@ from urllib.parse import quote
 
 import httpx
 
-from scenarios import holdout
-from scenarios.forwarder import Destination
-from scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PURCHASE, VIEW_CONTENT, PixelEvent
-from scenarios.pipeline.delivery import Call
-from scenarios.pipeline.identity import Profile
+from simulator.scenarios import holdout
+from simulator.scenarios.forwarder import Destination
+from simulator.scenarios.model import ADD_TO_CART, INITIATE_CHECKOUT, PURCHASE, VIEW_CONTENT, PixelEvent
+from simulator.scenarios.pipeline.delivery import Call
+from simulator.scenarios.pipeline.identity import Profile
 
 KLAVIYO_REVISION = "2025-10-15"  # pinned, as an integration is; served until 2027-10 (revisions live two years)
 OMNISEND_VERSION = "2026-03-15"
