@@ -1,9 +1,9 @@
 """Replications spread over local processes: the speed-up of `--jobs 2` over `--jobs 1`.
 
-Runs the bundled `uplift-klaviyo` scenario's replications at the demo's size (every arm; its sensitivity panel left
-out, since that is a sweep of its own) once on one process and once
-on two, and prints both times and the ratio (target: at least 1.8 on a quiet 2-core machine). The
-two reports must be byte-identical, which it checks too.
+Runs the bundled `uplift-klaviyo` scenario's replications at the demo's size (every arm; its
+sensitivity panel left out, since that is a sweep of its own) once on one process and once on two,
+and prints both times and the ratio (target: at least 1.8 on a quiet 2-core machine). The two
+reports must be byte-identical, which it checks too.
 
 Usage: python bench/replications.py [--replications 4] [--visitors 5000]"""
 from __future__ import annotations
