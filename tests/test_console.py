@@ -53,6 +53,15 @@ def test_a_message_has_its_body_text_headers_links_and_run(sb, sim):
     assert sim.get("/messages/nope").status_code == 404
 
 
+def test_a_body_the_engine_rendered_is_the_one_the_inbox_shows(sb, sim):
+    """An Omnisend automation email is rendered when it is sent (engine/email_render.py): the inbox
+    shows exactly that body and text, not a layout of its own."""
+    [welcome] = sb.outbox(vendor="omnisend")
+    assert welcome["html"] and welcome["text"]
+    assert sim.get(f"/messages/{welcome['id']}/html").text == welcome["html"]
+    assert sim.get(f"/messages/{welcome['id']}").json()["text"] == welcome["text"]
+
+
 def test_the_timeline_puts_events_runs_and_messages_on_one_axis(sim):
     entries = sim.get("/timeline", params={"recipient": "bob@example.com"}).json()["entries"]
     assert [(e["at"], e["kind"]) for e in entries if e["kind"] != "event"] == [

@@ -45,8 +45,13 @@ def message_json(message_id: str):
 
 @blueprint.get("/messages/<message_id>/html")
 def message_html(message_id: str):
-    """The message's HTML body alone: what the inbox shows in its sandboxed frame."""
-    response = Response(_pages.get_template("email.html").render(**view(g.sandbox, message_id)), mimetype="text/html")
+    """The message's HTML body alone: what the inbox shows in its sandboxed frame. The body the
+    engine rendered when it sent the message, where it did (engine/email_render.py); else the
+    console's default layout."""
+    sent = g.sandbox.messages.get(message_id)
+    body = sent.html if sent is not None and sent.html else _pages.get_template("email.html").render(
+        **view(g.sandbox, message_id))
+    response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = MAIL_POLICY
     return response
 

@@ -1,10 +1,11 @@
 """What a sent message looks like in the inbox: its HTML and text, headers, links (with the UTM and
 tracking parameters each vendor adds) and the run that sent it.
 
-The outbox keeps what was sent (who, which workflow, which step, the subject); the body is rendered
+The outbox keeps what was sent (who, which workflow, which step, the subject, and the body where the
+engine rendered one: Omnisend automation emails, engine/email_render.py); any other body is rendered
 here, when it is looked at, from the message and the event that triggered its run. Neither vendor
-API lets the sandbox read a template's content, so every email uses one plain default layout: the
-subject, the items of the triggering event (name, price, picture, link) and a call to action.
+API lets the sandbox read a template's content, so that is one plain default layout: the subject,
+the items of the triggering event (name, price, picture, link) and a call to action.
 
 Link parameters, as each vendor adds them to email links:
 * Klaviyo: `utm_source=Klaviyo`, `utm_medium=email`, `utm_campaign=<flow message name>`,
@@ -57,7 +58,7 @@ def view(sandbox, message_id: str) -> dict:
     return {"message": message.to_json(), "run": run.to_json() if run else None,
             "headers": _headers(message, subject), "links": links, "items": items, "action": action,
             "subject": subject, "trigger": {k: v for k, v in event.items() if k != "properties"},
-            "text": _text(message, subject, items, action)}
+            "text": message.text or _text(message, subject, items, action)}
 
 
 def _items(properties: dict) -> list[dict]:
