@@ -426,6 +426,8 @@ def _assumptions_section(report: dict) -> str:
         f'<td>{_esc(a.get("kind", ""))}</td><td class="source">{_esc(a.get("source", ""))}</td></tr>'
         for a in report.get("assumptions") or [])
     return (f'<section id="assumptions"><h2>Assumptions</h2>{_settings(report)}'
+            '<p class="muted">Each value with its kind and its public source (sources read by 2026-12-06); '
+            'an assumption is the model\'s own choice, with its reason.</p>'
             '<table><tr><th>name</th><th class="num">value</th>'
             f'<th>kind</th><th>source</th></tr>{rows}</table></section>')
 
