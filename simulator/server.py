@@ -86,7 +86,13 @@ class LiveServer:
         if self._thread is None or not self._thread.is_alive():
             self._server.close()
             return
-        self._server.trigger.pull_trigger(self._close_all)
+        try:
+            self._server.trigger.pull_trigger(self._close_all)
+        except OSError:
+            # The trigger's pipe was closed under it (seen now and then when a test process stops
+            # many servers; the descriptor's first closer is not found yet): the loop cannot be
+            # woken, so close from here, as a stopped loop would.
+            self._close_all()
         self._thread.join(timeout=5)
 
     def _close_all(self) -> None:
