@@ -7,14 +7,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import threading
-import time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from simulator.app import IN_PROCESS, LockedApp, create_app
 from simulator.control.faults import Faults
-from simulator.core.clock import Clock, wall_now
+from simulator.core.clock import Clock, wall_elapsed, wall_now
 from simulator.core.ids import IdFactory
 from simulator.core.journal import Journal
 from simulator.core.keys import Credential, Keyring
@@ -63,7 +62,7 @@ class Sandbox:
         self.settings = settings or Settings()
         self.admin_token = admin_token
         self.control_hosts = tuple(name.lower() for name in control_hosts)  # Host names /_sim answers besides loopback
-        self.started = time.monotonic()  # for /_sim/health's uptime
+        self.started = wall_elapsed()  # for /_sim/health's uptime
         self.faults = Faults()  # /_sim/faults: the vendor failing on purpose
         self.snapshots: dict[str, dict] = {}  # /_sim/snapshots: saved states by name (control/snapshots.py)
         self.journal = Journal(partial(_setting, self.settings, "journal_limit"))

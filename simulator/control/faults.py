@@ -25,14 +25,14 @@ import math
 import socket
 import struct
 import threading
-import time
 from dataclasses import dataclass, field
 
-from flask import Response, g, jsonify, request
+from flask import Response, g, jsonify
 
 from simulator.control import blueprint, check, checked_body
+from simulator.core.clock import wall_wait
 from simulator.core.ratelimit import Decision
-from simulator.core.timefmt import iso, parse_instant
+from simulator.core.timefmt import parse_instant
 from simulator.errors import DomainError, Invalid, NotFound, Problem, RateLimited
 
 FAULT = "flow_sandbox.fault"  # WSGI environ key: the late or lost answer `deliver` must carry out
@@ -229,11 +229,11 @@ def deliver(environ: dict, body: list) -> list:
     channel = environ.get(CHANNEL)
     if not isinstance(effect, tuple):
         if channel is not None:  # a live client: real delay; in-process, time is virtual
-            time.sleep(effect)
+            wall_wait(effect)
         return body
     connection, timeout_seconds = effect
     if connection == "timeout":
-        time.sleep(timeout_seconds)
+        wall_wait(timeout_seconds)
     _close(channel, reset=connection == "drop")
     return []
 

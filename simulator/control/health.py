@@ -2,11 +2,11 @@
 control surface's admission lets it through), and says nothing a caller could misuse."""
 from __future__ import annotations
 
-import time
 
 from flask import g, jsonify
 
 from simulator.control import blueprint
+from simulator.core.clock import wall_elapsed
 from simulator.core.timefmt import iso
 
 
@@ -15,5 +15,5 @@ def health():
     from simulator import __version__  # the package imports the sandbox, which imports this module
     sandbox = g.sandbox
     return jsonify({"status": "ok", "version": __version__,
-                    "uptime_seconds": round(time.monotonic() - sandbox.started, 3),
+                    "uptime_seconds": round(wall_elapsed(sandbox.started), 3),
                     "clock": iso(sandbox.clock.now())})

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from simulator.core.timefmt import parse_instant
@@ -31,6 +32,18 @@ def wall_now() -> _dt.datetime:
     """Wall time, whole seconds are not forced. Only this module calls it, and the rate limiter, which
     must keep a 429's `Retry-After` (a wall-clock promise) however the virtual clock moves."""
     return _dt.datetime.now(UTC)
+
+
+def wall_wait(seconds: float) -> None:
+    """Spend real seconds: only a fault's latency or timeout for a live client, whose promise is in
+    wall time (in a scenario run the same fault costs virtual seconds instead)."""
+    time.sleep(seconds)
+
+
+def wall_elapsed(since: float | None = None) -> float:
+    """A monotonic wall reading, or the seconds since one: the server's uptime, never the sandbox's time."""
+    now = time.monotonic()
+    return now if since is None else now - since
 
 
 class Clock:
