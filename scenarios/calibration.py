@@ -42,9 +42,9 @@ def population_measures(population) -> dict:
     return {"sessions": len(sessions), "carts": len(carts), "orders": len(orders)}
 
 
-def measures(population, results: dict) -> dict:
-    """What one replication contributes to the table, by target name (None: it cannot say)."""
-    funnel = population_measures(population)
+def measures(funnel: dict, results: dict) -> dict:
+    """What one replication contributes to the table, by target name (None: it cannot say), from
+    its funnel counts (`population_measures`) and its arms' results."""
     arms = list(results.values())
     first = arms[0]
     found = {

@@ -32,13 +32,14 @@ def replicate(scenario: Scenario, sandbox_url: str | None = None, progress: bool
     population, results = run_arms(scenario, sandbox_url, progress)
     organic = [e.properties["revenue"] for e in population.events if e.name == "Purchase"]
     first = next(iter(results.values()))
+    funnel = calibration.population_measures(population)
     return {
         "seed": scenario.seed,
         "baseline": {"orders": len(organic), "revenue": round(sum(organic), 2)},
         "arms": {name: result.figures for name, result in results.items()},
-        "calibration": calibration.measures(population, results),
+        "calibration": calibration.measures(funnel, results),
         "holdout": {name: _holdout(result, first) for name, result in results.items() if result.held_out},
-        "sessions": calibration.population_measures(population)["sessions"],
+        "sessions": funnel["sessions"],
     }
 
 
