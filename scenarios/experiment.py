@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
+from simulator import __version__
 from simulator.scenarios import calibration, intervals, journeys
 from simulator.scenarios.expectations import check
 from simulator.scenarios.scenario import Scenario
@@ -119,7 +120,7 @@ def build_report(scenario: Scenario, runs: list[dict], store=None) -> dict:
     report = {
         "scenario": scenario.name, "description": scenario.description.strip(), "seed": scenario.seed,
         "visitors": scenario.visitors, "horizon_days": scenario.horizon_days, "start": scenario.start,
-        "currency": "USD", "replications": len(runs), "version": _version(),
+        "currency": "USD", "replications": len(runs), "version": __version__,
         "baseline": first_run["baseline"], "arms": arms, "uplift": uplift,
     }
     if len(runs) > 1:
@@ -204,11 +205,3 @@ def _holdouts(seed: int, runs: list[dict]) -> dict:
                            "measured": intervals.mean_interval([r["estimate"] for r in rows], seed),
                            "true": intervals.mean_interval([r["true"] for r in rows], seed)}
     return found
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-    try:
-        return version("flow-sandbox")
-    except PackageNotFoundError:
-        return "unknown"
