@@ -591,11 +591,17 @@ def summary_table(report: dict) -> str:
          _money(arm.get("recovered_revenue"), ""), _money(arm.get("attributed_revenue"), ""))
         for name, arm, _ in _arms(report)]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    lines = [f'{report.get("scenario", "")} (seed {report.get("seed", "")}, money in {currency or "-"})']
+    replications = report.get("replications", 1)
+    rows_are = f"; rows: the first of {replications} replications" if replications > 1 else ""
+    lines = [f'{report.get("scenario", "")} (seed {report.get("seed", "")}, money in {currency or "-"}{rows_are})']
     lines += ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
               for row in rows]
     arms = _arms(report)
-    if len(arms) > 1:
+    if report.get("headline"):  # over every replication, as the page's headline says it
+        headline = report["headline"]
+        ratio = (headline.get("recovered_revenue_uplift") or {}).get("mean")
+        lines.append(f"{headline['arm']} vs {headline['against']}: {_sentence(report, headline, ratio, currency)}")
+    elif len(arms) > 1:
         first, last, ratio, a, b = _headline_figures(report, arms)
         lines.append(f"recovered revenue, {last} vs {first}: {_percent(ratio, signed=True)} "
                      f"({_signed_money(b - a, currency)})")

@@ -373,6 +373,15 @@ def test_the_headline_is_one_sentence_with_its_interval(replicated):
     assert "a month" in sentence
 
 
+def test_the_terminal_summary_says_the_replicated_headline(replicated):
+    report, page = replicated
+    lines = summary_table(report).splitlines()
+    assert lines[0].endswith("; rows: the first of 2 replications)")
+    headline = report["headline"]
+    assert lines[-2] == (f"{headline['arm']} vs {headline['against']}: "
+                         + Dom(page.read_text()).text_of("headline-sentence"))
+
+
 def test_the_page_keeps_the_three_numbers_apart_and_shows_calibration(replicated):
     report, page = replicated
     text = page.read_text()
