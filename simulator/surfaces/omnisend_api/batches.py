@@ -63,7 +63,7 @@ def create_batch():
 @operation("listBatches")
 def list_batches():
     query = Query()
-    limit, offset = query.integer("limit", 100, 1, 250), query.integer("offset", 0, 0)
+    limit, offset = query.window()
     endpoint = query.choice("endpoint", LISTED)
     if "endpoint" not in request.args:
         query.problems.append(Problem("endpoint", "required"))

@@ -117,9 +117,9 @@ def cancel_campaign(campaign_id: str):
 @blueprint.post("/campaigns/<campaign_id>/test-email")
 @operation("sendCampaignTestEmail")
 def send_campaign_test_email(campaign_id: str):
-    campaigns_of(brand()).get(campaign_id)
-    recipients = body("sendCampaignTestEmail")["recipients"]
-    rules.send_test(campaigns_of(brand()), campaign_id, recipients, sandbox().messages, now())
+    book = campaigns_of(brand())
+    book.get(campaign_id)  # 404 before 400
+    rules.send_test(book, campaign_id, body("sendCampaignTestEmail")["recipients"], sandbox().messages, now())
     return empty(204)
 
 
@@ -140,9 +140,9 @@ def resume_ab_test(campaign_id: str):
 @blueprint.post("/campaigns/<campaign_id>/ab-test/winner")
 @operation("selectCampaignAbTestWinner")
 def pick_winner(campaign_id: str):
-    campaigns_of(brand()).get(campaign_id)
-    variant = body("selectCampaignAbTestWinner")["variantID"]
-    rules.pick_winner(campaigns_of(brand()), campaign_id, variant, now())
+    book = campaigns_of(brand())
+    book.get(campaign_id)  # 404 before 400
+    rules.pick_winner(book, campaign_id, body("selectCampaignAbTestWinner")["variantID"], now())
     return empty(204)
 
 

@@ -103,7 +103,7 @@ def create_product():
 @operation("listProducts")
 def list_products():
     query = Query(known=("offset", "limit", "sort"))
-    limit, offset = query.integer("limit", 100, 1, 250), query.integer("offset", 0, 0)
+    limit, offset = query.window()
     sort = query.choice("sort", tuple(PRODUCT_SORTS))
     query.done()
     found = catalog_of(brand()).products(sort=PRODUCT_SORTS.get(sort))
@@ -150,7 +150,7 @@ def create_category():
 @operation("listProductCategories")
 def list_categories():
     query = Query(known=("offset", "limit", "sort"))
-    limit, offset = query.integer("limit", 100, 1, 250), query.integer("offset", 0, 0)
+    limit, offset = query.window()
     sort = query.choice("sort", tuple(CATEGORY_SORTS))
     query.done()
     page, paging = offset_page(catalog_of(brand()).categories(CATEGORY_SORTS.get(sort)), limit, offset)

@@ -43,6 +43,10 @@ class Query(query.Query):
             return default
         return int(raw)
 
+    def window(self) -> tuple[int, int]:
+        """`limit` (1-250, default 100) and `offset` (from 0): the offset-paged lists' bounds."""
+        return self.integer("limit", 100, 1, 250), self.integer("offset", 0, 0)
+
     def choices(self, name: str, allowed) -> tuple[str, ...]:
         """A repeatable parameter (`?status=a&status=b`): OR of its values."""
         return tuple(value for value in request.args.getlist(name) if self._allowed(name, value, allowed))
