@@ -69,6 +69,7 @@ class Settings:
     klaviyo_smart_sending_email_hours: int = 16
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
+    klaviyo_kx_links: bool = True  # "email to website tracking": click-tracked email links carry the recipient's `_kx`
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded

@@ -24,7 +24,10 @@ from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
+OperationRule = Callable[[Account, dict, _dt.datetime], "Resource"]
 _ON_CREATE: dict[str, CreateRule] = {}
+_OPERATIONS: dict[str, OperationRule] = {}
+_SEEDS: dict[str, Callable[["ResourceStore"], None]] = {}
 
 
 def on_create(*types: str):
@@ -36,6 +39,30 @@ def on_create(*types: str):
             _ON_CREATE[type_] = rule
         return rule
     return register
+
+
+def seeded(type_: str):
+    """Register what a type holds before any client writes (`seed(store)`, run when the account
+    first reads or writes the type): the account's one tracking setting."""
+    def register(seed: Callable[["ResourceStore"], None]):
+        _SEEDS[type_] = seed
+        return seed
+    return register
+
+
+def on_operation(operation_id: str):
+    """Register what a POST operation that is no plain create does (`clone_template`...):
+    `rule(account, data, now)` gets the checked body's `data` and returns the resource to answer."""
+    def register(rule: OperationRule) -> OperationRule:
+        _OPERATIONS[operation_id] = rule
+        return rule
+    return register
+
+
+def operation_rule(operation_id: str) -> OperationRule | None:
+    return _OPERATIONS.get(operation_id)
+
+
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
 
 
@@ -57,6 +84,8 @@ class ResourceStore:
         found = self._by_type.get(type_)
         if found is None:
             found = self._by_type[type_] = Records(type_)
+            if type_ in _SEEDS:
+                _SEEDS[type_](self)
         return found
 
     def create(self, type_: str, attributes: dict, links: dict, now: _dt.datetime,
