@@ -109,6 +109,8 @@ def test_an_abandoned_cart_email_is_rendered_with_its_items_and_tracked_links(se
     assert "2 x 39.98" in text and "Return to your cart <https://shop.example/cart/c1?" in text
 
     token = parse_qs(urlsplit(links["White Mug"]).query)["_kx"][0]
+    inbox = server.sandbox.client("sim").get(f"/messages/{mail['id']}").json()  # the console lists the links as sent
+    assert {link["text"]: link["url"] for link in inbox["links"]} == links
     found = k.Profiles.get_profiles(filter=f'equals(_kx,"{token}")').data
     assert [p.id for p in found] == [ann.id]  # the token the links carry is the profile's own
 

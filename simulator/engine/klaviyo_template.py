@@ -265,19 +265,19 @@ def _condition(text: str):
         position += 1
         return tokens[position - 1]
 
-    def disjunction():
-        parts = [conjunction()]
-        while peek() == "or":
+    def joined(word: str, operand, combine):
+        """`operand (word operand)*`, held when `combine` (any, all) of them holds."""
+        parts = [operand()]
+        while peek() == word:
             take()
-            parts.append(conjunction())
-        return parts[0] if len(parts) == 1 else (lambda s: any(p(s) for p in parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (lambda s: combine(p(s) for p in parts))
+
+    def disjunction():
+        return joined("or", conjunction, any)
 
     def conjunction():
-        parts = [negation()]
-        while peek() == "and":
-            take()
-            parts.append(negation())
-        return parts[0] if len(parts) == 1 else (lambda s: all(p(s) for p in parts))
+        return joined("and", negation, all)
 
     def negation():
         if peek() == "not":
