@@ -235,3 +235,23 @@ def test_the_tracking_setting_and_the_message_choose_the_parameters(server):
     sb.clock.advance(seconds=1)
     bobs = [m for m in sb.outbox(vendor="klaviyo") if m["recipient"] == "bob@example.com"]
     assert len(bobs) == 3 and all("_kx" not in m["html"] for m in bobs)
+
+
+def test_campaign_tracking_options_choose_parameters_as_the_campaigns_spec_writes_them():
+    """The campaign side of klaviyo/tracking.py, which campaign sends call with their `tracking_options`."""
+    from simulator.klaviyo.profiles import profiles_of
+    from simulator.klaviyo.tracking import link_parameters
+    sb = Sandbox(seed=7, start=START)
+    account = sb.klaviyo_account(sb.company_id())
+    ann = profiles_of(account).create({"email": "ann@example.com"}, sb.clock.now())
+    values = {"campaign_name": "Spring", "campaign_id": "01C", "message_type": "email"}
+    custom = {"add_tracking_params": True, "custom_tracking_params": [
+        {"name": "utm_campaign", "type": "dynamic", "value": "campaign_name"},
+        {"name": "utm_source", "type": "static", "value": "news"}]}
+    assert link_parameters(account, ann, "campaign", custom, values) == {
+        "utm_campaign": "Spring", "utm_source": "news", "_kx": ann.get("_kx")}
+    assert link_parameters(account, ann, "campaign", {"add_tracking_params": True, "custom_tracking_params": []},
+                           values) == {"utm_source": "Klaviyo", "utm_medium": "email", "utm_campaign": "Spring",
+                                       "utm_id": "01C", "_kx": ann.get("_kx")}
+    assert link_parameters(account, ann, "campaign", {}, values) == {"_kx": ann.get("_kx")}  # auto_add_parameters false
+    assert link_parameters(account, ann, "campaign", {}, values, click_tracking=False) == {}
