@@ -34,6 +34,18 @@ from simulator.klaviyo.profiles import ProfileChanged, profiles_of
 from simulator.klaviyo.resources import Resource, resources_of
 
 SEGMENT = "segment"
+DEFINITION = "data.attributes.definition"
+# what the sandbox evaluates; anything else in a definition is refused (`check_definition`)
+TIMEFRAMES = {"alltime", "in-the-last", "at-least", "in-the-next", "between", "after", "before", "between-static"}
+RELATIVE = {"in-the-last", "at-least", "in-the-next", "between"}  # these move with the clock: the sweep re-checks
+FILTER_OPERATORS = {"equals", "not-equals", "greater-than", "greater-than-or-equal", "less-than",
+                    "less-than-or-equal", "contains", "not-contains", "starts-with", "not-starts-with", "ends-with",
+                    "not-ends-with", "regex", "nregex", "in", "not-in", "is-set", "not-set", "contains-all",
+                    "contains-any", "not-contains-all", "not-contains-any", "contains-substring",
+                    "not-contains-substring", "length-equals", "length-greater-than", "length-greater-than-or-equal",
+                    "length-less-than", "length-less-than-or-equal"} | TIMEFRAMES
+CONDITIONS = ("profile-metric", "profile-property", "profile-group-membership", "profile-marketing-consent",
+              "profile-region")
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,61 @@ def group_joined(account: Account, profile_id: str, group_id: str) -> _dt.dateti
     if found is not None:
         return found.members.get(profile_id)
     return joined_at(account, group_id, profile_id)
+
+
+# -- checking a definition ----------------------------------------------------------------------------
+
+def check_definition(account: Account, definition) -> None:
+    """A 400 naming every condition, timeframe or filter operator the sandbox does not evaluate (the
+    spec's other condition types: postal-code distance, predictive analytics, custom objects,
+    permissions, funnels; anniversaries, calendar months, phone country codes; consent filters on
+    method or date), and every list or segment id that names neither."""
+    groups = definition.get("condition_groups") if isinstance(definition, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(g, dict) and isinstance(g.get("conditions"), list)
+                                               for g in groups):
+        raise Invalid([Problem(f"{DEFINITION}.condition_groups", "invalid",
+                               detail="'condition_groups' must be a list of {conditions: [...]}.")])
+    problems = []
+    for g, group in enumerate(groups):
+        for c, condition in enumerate(group["conditions"]):
+            problems += _condition_problems(account, condition, f"{DEFINITION}.condition_groups[{g}].conditions[{c}]")
+    if problems:
+        raise Invalid(problems)
+
+
+def _condition_problems(account: Account, condition, path: str) -> list[Problem]:
+    kind = condition.get("type") if isinstance(condition, dict) else None
+    if kind not in CONDITIONS:
+        return [Problem(f"{path}.type", "invalid", detail=f"The sandbox does not evaluate '{kind}' conditions; it "
+                                                          f"evaluates {', '.join(CONDITIONS)}.")]
+    problems = [Problem(f"{path}.{where}", "invalid", detail=f"The sandbox does not evaluate the operator "
+                                                             f"'{operator}'.")
+                for where, operator in _operators(condition) if operator not in FILTER_OPERATORS]
+    consent = condition.get("consent") or {}
+    if kind == "profile-marketing-consent" and ((consent.get("consent_status") or {}).get("filters")
+                                                 or consent.get("channel") not in conditions.CONSENT_CHANNELS):
+        problems.append(Problem(f"{path}.consent", "invalid", detail="The sandbox evaluates consent per channel "
+                                                                     "(email, sms, push) without method or date filters."))
+    if kind == "profile-group-membership":
+        problems += [Problem(f"{path}.group_ids[{i}]", "invalid", detail=f"No list or segment has the id {group}.")
+                     for i, group in enumerate(condition.get("group_ids") or [])
+                     if group not in lists_of(account).records and group not in resources_of(account).of(SEGMENT)]
+    return problems
+
+
+def _operators(value, where: str = "") -> list[tuple[str, str]]:
+    """(path, operator) of every filter and timeframe in a condition."""
+    if isinstance(value, list):
+        return [found for i, item in enumerate(value) for found in _operators(item, f"{where}[{i}]")]
+    if not isinstance(value, dict):
+        return []
+    found = [(where.lstrip(".") + ".operator", value["operator"])] if "operator" in value else []
+    return found + [f for key, item in value.items() for f in _operators(item, f"{where}.{key}")]
+
+
+def moves_with_time(definition: dict | None) -> bool:
+    """Whether a condition counts from now (`in-the-last` 30 days...), so time alone moves members."""
+    return any(operator in RELATIVE for _, operator in _operators(definition))
 
 
 # -- evaluating ------------------------------------------------------------------------------------
@@ -134,6 +201,37 @@ def refresh(account: Account, profile_ids, now: _dt.datetime) -> None:
 
 def refresh_all(account: Account, now: _dt.datetime) -> None:
     refresh(account, [p.id for p in profiles_of(account).records], now)
+
+
+def definition_written(account: Account, segment_id: str, now: _dt.datetime | None) -> None:
+    """A segment made or changed is evaluated over every profile; a deleted one has no members."""
+    if now is None:
+        members_of(account).members.pop(segment_id, None)
+        return
+    refresh_all(account, now)
+    schedule_sweep(account, now)
+
+
+def schedule_sweep(account: Account, now: _dt.datetime) -> None:
+    """While a segment's conditions move with time, re-check every profile every
+    `klaviyo_segment_sweep_seconds` on the clock (0: only on changes)."""
+    state = members_of(account)
+    seconds = account.settings.klaviyo_segment_sweep_seconds if account.settings else 0
+    if account.scheduler is None or not seconds or state.sweep_due is not None or not any(
+            moves_with_time(s.attributes.get("definition")) for s in resources_of(account).of(SEGMENT)):
+        return
+    state.sweep_due = due = now + _dt.timedelta(seconds=seconds)
+    account.scheduler.at(due, partial(sweep, account, due), "klaviyo segment sweep")
+
+
+def sweep(account: Account, due: _dt.datetime) -> None:
+    state = members_of(account)
+    if state.sweep_due != due:
+        return
+    state.sweep_due = None
+    now = account.scheduler.clock.now()
+    refresh_all(account, now)
+    schedule_sweep(account, now)
 
 
 def on_happening(account: Account, happening) -> None:
