@@ -49,7 +49,7 @@ class FlowState:
 
 
 def state_of(account: Account) -> FlowState:
-    return account.store("flow-runs", FlowState)
+    return account.flow_runs
 
 
 def trigger_json(happening) -> dict:

@@ -73,4 +73,4 @@ class ListBook:
 
 
 def lists_of(account: Account) -> ListBook:
-    return account.store("lists", ListBook)
+    return account.lists
