@@ -17,7 +17,8 @@ class Account(Tenant):
     ids: IdFactory
     created_at: _dt.datetime
     # Called with (account, happening) for each processed event that may trigger flows (not a
-    # backfill) and each list membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange).
+    # backfill), each list or segment membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange,
+    # klaviyo.segments.SegmentChange) and each profile change (klaviyo.profiles.ProfileChanged).
     listeners: list[Callable[["Account", Any], None]] = field(default_factory=list)
     scheduler: Any = None  # core.scheduler.Scheduler: where accepted (202) work waits to be processed
     settings: Any = None  # the sandbox's Settings, read when the work is accepted
@@ -27,6 +28,8 @@ class Account(Tenant):
     metrics = resource("simulator.klaviyo.metrics:MetricBook", "metrics, made by the events that name them")
     lists = resource("simulator.klaviyo.lists:ListBook", "lists and their members")
     flows = resource("simulator.klaviyo.flows:FlowBook", "flows, their actions and messages")
+    segment_members = resource("simulator.klaviyo.segments:SegmentMembers",
+                               "who is in each segment and since when (the segments themselves are resources)")
     resources = resource("simulator.klaviyo.resources:ResourceStore",
                          "every other resource (campaigns, catalogs, templates...), stored as sent")
     flow_runs = engine("simulator.engine.klaviyo:FlowState",
