@@ -1,5 +1,5 @@
 """Vendor rules about resources the generic store holds, one function each (`resources.on_create`,
-`on_operation`, `seeded`).
+`on_update`, `after_write`, `on_operation`, `seeded`).
 
 A create rule may refuse (raise), name the record's id (return it) or complete the attributes it
 stores; an operation rule does what a POST that is no plain create does (clone, render); a seed
@@ -14,9 +14,10 @@ import datetime as _dt
 
 from simulator.engine.klaviyo_template import TemplateSyntaxError, render
 from simulator.errors import Conflict, Invalid, Problem
-from simulator.klaviyo import tracking
+from simulator.klaviyo import segments, tracking
 from simulator.klaviyo.account import Account
-from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_operation, resources_of, seeded
+from simulator.klaviyo.resources import (Resource, ResourceStore, after_write, on_create, on_operation, on_update,
+                                         resources_of, seeded)
 
 TEMPLATE_LIMIT = 1000  # templates an account may create through the API
 
@@ -45,6 +46,20 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
             store.create("campaign-message", dict(message.get("attributes") or {}),
                          {"campaign": (type_, campaign_id)}, now, ("created_at", "updated_at"))
     return campaign_id
+
+
+@on_create("segment")
+@on_update("segment")
+def segment_definition(store: ResourceStore, type_: str, attributes: dict, now: _dt.datetime) -> None:
+    """A definition the sandbox cannot evaluate is refused (klaviyo/segments.py says which)."""
+    if "definition" in attributes:
+        segments.check_definition(store.account, attributes["definition"])
+
+
+@after_write("segment")
+def segment_members(store: ResourceStore, type_: str, segment_id: str, now: _dt.datetime | None) -> None:
+    """A segment's members follow its definition from the moment it is written."""
+    segments.definition_written(store.account, segment_id, now)
 
 
 @seeded("tracking-setting")

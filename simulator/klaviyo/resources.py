@@ -7,7 +7,10 @@ links to the owner (an item created with `categories` is among that category's `
 
 A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
 with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
-error) and may name the record's id.
+error) and may name the record's id. `@on_update(type)` sees the attributes an update is about to store and may
+refuse them; `@after_write(type)` hears of each record of the type created, updated or deleted (a segment's
+members follow its definition); `@on_operation(id)` does what a POST that is no plain create does
+(`template-clone`, `template-render`); `@seeded(type)` makes what the type holds before any write.
 
 Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
 passed on the clock, applying their items then; an item the job cannot apply is counted as failed
@@ -24,39 +27,59 @@ from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
+WriteRule = Callable[["ResourceStore", str, str, "_dt.datetime | None"], None]  # (store, type, id, now; None: deleted)
 OperationRule = Callable[[Account, dict, _dt.datetime], "Resource"]
+SeedRule = Callable[["ResourceStore"], None]
 _ON_CREATE: dict[str, CreateRule] = {}
+_ON_UPDATE: dict[str, CreateRule] = {}
+_AFTER_WRITE: dict[str, WriteRule] = {}
 _OPERATIONS: dict[str, OperationRule] = {}
-_SEEDS: dict[str, Callable[["ResourceStore"], None]] = {}
+_SEEDS: dict[str, SeedRule] = {}
+
+
+def _register_in(table: dict, types: tuple[str, ...]):
+    def register(rule):
+        for type_ in types:
+            table[type_] = rule
+        return rule
+    return register
 
 
 def on_create(*types: str):
     """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes,
     now)` raises to refuse, may complete `attributes` (or make related records), and returns the id
     the record must have (or None for a fresh one)."""
-    def register(rule: CreateRule) -> CreateRule:
-        for type_ in types:
-            _ON_CREATE[type_] = rule
-        return rule
-    return register
+    return _register_in(_ON_CREATE, types)
+
+
+def on_update(*types: str):
+    """Register a rule run before a record of any of `types` is updated: `rule(store, type,
+    attributes, now)` raises to refuse the attributes about to be stored."""
+    return _register_in(_ON_UPDATE, types)
+
+
+def after_write(*types: str):
+    """Register a rule run after a record of any of `types` is created, updated or deleted:
+    `rule(store, type, record id, now)` (`now` None: deleted)."""
+    return _register_in(_AFTER_WRITE, types)
+
+
+def _written(store: "ResourceStore", type_: str, record_id: str, now: _dt.datetime | None) -> None:
+    rule = _AFTER_WRITE.get(type_)
+    if rule is not None:
+        rule(store, type_, record_id, now)
 
 
 def seeded(type_: str):
     """Register what a type holds before any client writes (`seed(store)`, run when the account
     first reads or writes the type): the account's one tracking setting."""
-    def register(seed: Callable[["ResourceStore"], None]):
-        _SEEDS[type_] = seed
-        return seed
-    return register
+    return _register_in(_SEEDS, (type_,))
 
 
 def on_operation(operation_id: str):
     """Register what a POST operation that is no plain create does (`clone_template`...):
     `rule(account, data, now)` gets the checked body's `data` and returns the resource to answer."""
-    def register(rule: OperationRule) -> OperationRule:
-        _OPERATIONS[operation_id] = rule
-        return rule
-    return register
+    return _register_in(_OPERATIONS, (operation_id,))
 
 
 def operation_rule(operation_id: str) -> OperationRule | None:
@@ -96,19 +119,26 @@ class ResourceStore:
         record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
         stamped = {name: iso(now) for name in stamps}
-        return records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
+        made = records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
                                                records.next_seq()))
+        _written(self, type_, record_id, now)
+        return made
 
     def update(self, type_: str, record_id: str, attributes: dict, links: dict, now: _dt.datetime,
                stamps: tuple[str, ...] = ()) -> Resource:
         record = self.of(type_).get(record_id)
+        rule = _ON_UPDATE.get(type_)
+        if rule is not None:
+            rule(self, type_, attributes, now)
         record.attributes.update(attributes)
         record.attributes.update({name: iso(now) for name in stamps})
         record.links.update(links)
+        _written(self, type_, record_id, now)
         return record
 
     def delete(self, type_: str, record_id: str) -> None:
         self.of(type_).remove(record_id)
+        _written(self, type_, record_id, now=None)
 
     def link(self, owner: Resource, name: str, targets: list[Link], mode: str) -> None:
         """Add, replace or remove linkage of a to-many relationship ("add", "replace", "remove")."""
@@ -140,7 +170,7 @@ class ResourceStore:
 
 
 def resources_of(account: Account) -> ResourceStore:
-    return account.store("resources", ResourceStore)
+    return account.resources
 
 
 def job_items(attributes: dict) -> list[dict]:
