@@ -173,4 +173,4 @@ def _linkage(data) -> list[Link] | Link | None:
     return None
 
 
-from simulator.klaviyo import resource_rules  # noqa: E402,F401  (registers the rules)
+from simulator.klaviyo import campaigns, resource_rules  # noqa: E402,F401  (registers the rules)

@@ -1,0 +1,77 @@
+"""Delivering a batch of a Klaviyo campaign's recipients (`klaviyo.campaigns` decides who and when).
+
+Each recipient still able to receive the channel gets each of the campaign's messages unless Smart
+Sending (`send_options.use_smart_sending`, default true) finds a message on that channel within the
+window: the same check and the same last-send clock as the flows' (`KlaviyoRuntime.smart_sending`,
+`FlowState.last_sent`), so a flow email holds back a campaign email and the reverse. A sent email is
+rendered from the message's template, lands in the outbox with its `campaign_id` and is recorded as
+the profile's "Received Email" with `$campaign` and `$message`. Skips are kept on the send job
+(`skipped`: profile id -> reason), for `/_sim` readers and tests; the API does not serve them."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from simulator.engine.messages import send
+from simulator.klaviyo.account import Account
+from simulator.klaviyo.campaigns import CampaignDelivery, campaigns_of, can_receive, channel_of, messages_of
+from simulator.klaviyo.profiles import Profile, profiles_of
+from simulator.klaviyo.resources import Resource
+
+if TYPE_CHECKING:
+    from simulator.engine.klaviyo import KlaviyoRuntime
+
+ENGINE_CHANNEL = {"email": "email", "sms": "sms", "mobile_push": "push"}  # message channel -> outbox channel
+
+
+class CampaignSender:
+    def __init__(self, runtime: "KlaviyoRuntime"):
+        self.runtime = runtime
+
+    def deliver(self, account: Account, delivery: CampaignDelivery) -> None:
+        store = campaigns_of(account)
+        campaign = store.of("campaign").find(delivery.campaign_id)
+        job = store.of("campaign-send-job").find(delivery.campaign_id)
+        if campaign is None or job is None:
+            return
+        smart = (campaign.attributes.get("send_options") or {}).get("use_smart_sending") is not False
+        skipped = job.attributes.setdefault("skipped", {})
+        profiles = profiles_of(account).records
+        for message in messages_of(account, campaign.id):
+            for profile_id in delivery.profile_ids:
+                profile = profiles.find(profile_id)
+                if profile is not None:
+                    why = self.send_one(account, campaign, message, profile, smart)
+                    if why is not None:
+                        skipped[profile_id] = why
+
+    def send_one(self, account: Account, campaign: Resource, message: Resource, profile: Profile,
+                 smart: bool) -> str | None:
+        """Send `message` to `profile`, or say why not."""
+        runtime, now = self.runtime, self.runtime.now()
+        kind = channel_of(message)
+        channel = ENGINE_CHANNEL.get(kind, kind)
+        if not can_receive(account, profile, kind):
+            return f"the profile can no longer receive {kind}"
+        if smart:
+            why = runtime.smart_sending(account, profile.id, channel, now)
+            if why is not None:
+                return why
+        content = (message.attributes.get("definition") or {}).get("content") or message.attributes.get("content") or {}
+        html, text = self.rendered(account, message, profile) if channel == "email" else (None, None)
+        subject = content.get("subject") if channel == "email" else content.get("body") or content.get("title")
+        sent = send(runtime.engine.outbox, account.ids, vendor="klaviyo", account=account.id, channel=channel,
+                    recipient=runtime.recipient(profile, channel), workflow_id=campaign.id,
+                    workflow_name=campaign.attributes.get("name") or "", step_id=message.id, subject=subject,
+                    now=now, html=html, text=text, campaign_id=campaign.id)
+        runtime.sent_to(account, profile.id, channel, now)
+        runtime.record_received(account, profile, channel, {"$campaign": campaign.id, "$message": message.id},
+                                sent.id, now)
+        return None
+
+    @staticmethod
+    def rendered(account: Account, message: Resource, profile: Profile) -> tuple[str | None, str | None]:
+        """The message's template rendered for the profile: (html, text)."""
+        template = campaigns_of(account).related(("campaign-message", message.id), "template", "template")
+        if not template:
+            return None, None
+        return template[0].attributes.get("html"), template[0].attributes.get("text")
