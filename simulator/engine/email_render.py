@@ -22,15 +22,19 @@ class Item:
     image_url: str | None = None
 
 
-def tag_link(url: str | None, utm: dict[str, str]) -> str | None:
-    """`url` with `utm_source`, `utm_medium` and `utm_campaign` set from `utm` (replacing any it had;
-    other parameters and the fragment kept). Only http(s) links are tagged."""
-    if not url or urlsplit(url).scheme not in ("http", "https"):
+def with_parameters(url: str | None, parameters: dict[str, str]) -> str | None:
+    """`url` with `parameters` set (replacing any of the same name; other parameters and the
+    fragment kept). Only http(s) links are tagged."""
+    if not url or not parameters or urlsplit(url).scheme not in ("http", "https"):
         return url
     parts = urlsplit(url)
-    tags = {f"utm_{name}": utm[name] for name in UTM_PARAMETERS if utm.get(name)}
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in tags] + list(tags.items())
-    return urlunsplit(parts._replace(query=urlencode(query)))
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in parameters]
+    return urlunsplit(parts._replace(query=urlencode(query + list(parameters.items()))))
+
+
+def tag_link(url: str | None, utm: dict[str, str]) -> str | None:
+    """`url` with `utm_source`, `utm_medium` and `utm_campaign` set from `utm`."""
+    return with_parameters(url, {f"utm_{name}": utm[name] for name in UTM_PARAMETERS if utm.get(name)})
 
 
 def money(amount: float | None, currency: str | None) -> str:
