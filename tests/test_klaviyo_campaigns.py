@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 
 from simulator.klaviyo.consent import Consent
+from simulator.klaviyo.metrics import metrics_of
 from simulator.klaviyo.profiles import profiles_of
+from simulator.klaviyo.resources import resources_of
 
 from tests.klaviyo_bodies import (  # noqa: F401 (kl, account are fixtures)
-    account, email_marketing, errors, kl, members, new_list, new_profile, pointers, profile, subscribe)
+    account, email_marketing, errors, event, kl, members, new_list, new_profile, pointers, subscribe)
 
 
 def template(kl, html: str = "<p>Hello</p>", text: str = "Hello") -> str:
@@ -247,3 +249,41 @@ def test_sms_campaigns_need_sms_consent(sb, kl):
     sb.clock.advance(seconds=1)
     (text,) = [m for m in sb.messages.messages(vendor="klaviyo") if m.campaign_id == campaign_id]
     assert (text.channel, text.recipient, text.subject, text.html) == ("sms", "+15005550006", "Sale!", None)
+
+
+def test_smart_sending_is_shared_with_flows_both_ways(sb, kl, account):
+    """A flow email holds back the campaign email for 16 h; the campaign's email holds back the next
+    flow email; a campaign with Smart Sending off sends anyway and restarts the window."""
+    checkout = metrics_of(account).named("Started Checkout", sb.clock.now()).id
+    definition = {"triggers": [{"type": "metric", "id": checkout}], "entry_action_id": "mail", "actions": [
+        {"temporary_id": "mail", "type": "send-email", "links": {"next": None},
+         "data": {"message": {"subject_line": "Your cart"}}}]}
+    flow = kl.post("/flows", json={"data": {"type": "flow", "attributes": {"name": "Cart", "definition": definition}}})
+    flow_id = flow.json()["data"]["id"]
+    kl.patch(f"/flows/{flow_id}", json={"data": {"type": "flow", "id": flow_id, "attributes": {"status": "live"}}})
+    news = new_list(kl)
+    ann, bob = new_profile(kl, "ann@example.com"), new_profile(kl, "bob@example.com")
+    kl.post(f"/lists/{news}/relationships/profiles", json=members(ann, bob))
+    kl.post("/events", json=event("ann@example.com", "Started Checkout"))
+    sb.clock.advance(hours=1)  # ann gets the flow email at 10:00:01
+
+    first, _ = campaign(kl, [news])
+    send(kl, first)
+    sb.clock.advance(seconds=1)
+    assert sent_to(sb, first) == ["bob@example.com"]
+    skipped = resources_of(account).of("campaign-send-job").get(first).attributes["skipped"]
+    assert skipped[ann].startswith("smart sending: a email message went to the profile at 2026-11-02T10:00:01")
+
+    kl.post("/events", json=event("bob@example.com", "Started Checkout"))
+    sb.clock.advance(seconds=1)
+    (run,) = [r for r in sb.runs(workflow_id=flow_id) if r["recipient"] == "bob@example.com"]
+    assert run["steps"][-1]["outcome"] == "skipped" and "smart sending" in run["steps"][-1]["reason"]
+
+    regardless, _ = campaign(kl, [news], send_options={"use_smart_sending": False})
+    send(kl, regardless)
+    sb.clock.advance(seconds=1)
+    assert sent_to(sb, regardless) == ["ann@example.com", "bob@example.com"]
+    sb.clock.advance(hours=15, minutes=59)
+    kl.post("/events", json=event("ann@example.com", "Started Checkout", unique_id="again"))
+    sb.clock.advance(seconds=1)
+    assert len([m for m in sb.messages.messages(vendor="klaviyo") if m.workflow_id == flow_id]) == 1

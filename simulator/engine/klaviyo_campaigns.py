@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, context_of, render
 from simulator.engine.messages import send
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.campaigns import CampaignDelivery, campaigns_of, can_receive, channel_of, messages_of
@@ -57,7 +58,12 @@ class CampaignSender:
             if why is not None:
                 return why
         content = (message.attributes.get("definition") or {}).get("content") or message.attributes.get("content") or {}
-        html, text = self.rendered(account, message, profile) if channel == "email" else (None, None)
+        html = text = None
+        if channel == "email":
+            try:
+                html, text = self.rendered(account, message, profile)
+            except (ItemUnavailable, TemplateSyntaxError) as error:
+                return f"not rendered: {error}"
         subject = content.get("subject") if channel == "email" else content.get("body") or content.get("title")
         sent = send(runtime.engine.outbox, account.ids, vendor="klaviyo", account=account.id, channel=channel,
                     recipient=runtime.recipient(profile, channel), workflow_id=campaign.id,
@@ -69,9 +75,10 @@ class CampaignSender:
         return None
 
     @staticmethod
-    def rendered(account: Account, message: Resource, profile: Profile) -> tuple[str | None, str | None]:
-        """The message's template rendered for the profile: (html, text)."""
-        template = campaigns_of(account).related(("campaign-message", message.id), "template", "template")
-        if not template:
-            return None, None
-        return template[0].attributes.get("html"), template[0].attributes.get("text")
+    def rendered(account: Account, message: Resource, profile: Profile) -> tuple[str, str]:
+        """The message's template rendered for the profile, (html, text): Klaviyo's template language
+        (`engine/klaviyo_template.py`) over the profile's variables. A catalog lookup that finds
+        nothing raises `ItemUnavailable` (Klaviyo skips the message)."""
+        (template,) = campaigns_of(account).related(("campaign-message", message.id), "template", "template")
+        return render(account, template.attributes.get("html") or "", context_of(profile),
+                      text=template.attributes.get("text"))
