@@ -27,7 +27,8 @@ from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.profiles import Profile, profiles_of
-from simulator.klaviyo.resources import Resource, ResourceStore, on_create, resources_of
+from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_update, resources_of
+from simulator.klaviyo.segments import segment_members
 
 STRATEGIES = ("static", "throttled", "immediate", "smart_send_time")
 THROTTLE_PERCENTAGES = (1, 2, 5, 10, 11, 13, 14, 17, 20, 25, 33, 50)
@@ -55,6 +56,7 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
     /campaigns/{id}/campaign-messages` reads and `messages.channel` filters on) and a first recipient
     estimate: https://developers.klaviyo.com/en/reference/create_campaign."""
     check_send_strategy(attributes.get("send_strategy"))
+    check_audiences(store.account, attributes.get("audiences"))
     attributes.setdefault("status", "Draft")
     attributes.setdefault("archived", False)
     attributes.setdefault("send_strategy", {"method": "immediate"})  # "Defaults to 'Immediate'"
@@ -69,6 +71,13 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
     count = len(recipients(store.account, attributes.get("audiences"), _channel_in(store, campaign_id)))
     store.create("campaign-recipient-estimation", {"estimated_recipient_count": count}, {}, now, (), campaign_id)
     return campaign_id
+
+
+@on_update("campaign")
+def campaign_update(store: ResourceStore, type_: str, attributes: dict, now: _dt.datetime) -> None:
+    """An update's strategy and audiences are checked as a new campaign's are."""
+    check_send_strategy(attributes.get("send_strategy"))
+    check_audiences(store.account, attributes.get("audiences"))
 
 
 def check_send_strategy(strategy) -> None:
@@ -97,13 +106,27 @@ def check_send_strategy(strategy) -> None:
 
 # -- the audience --------------------------------------------------------------------------------
 
-def members(account: Account, audience_id: str) -> set[str]:
-    """The profile ids in a list or a segment (a segment's as its definition stands now)."""
+def members(account: Account, audience_id: str) -> set[str] | None:
+    """The profile ids in a list or a segment (a segment's as its definition stands now); None when
+    the id names neither (one deleted since contributes nobody)."""
     found = lists_of(account).records.find(audience_id)
     if found is not None:
         return set(found.members)
-    from simulator.klaviyo.segments import segment_members
-    return set(segment_members(account, audience_id))
+    if audience_id in resources_of(account).of("segment"):
+        return set(segment_members(account, audience_id))
+    return None
+
+
+def check_audiences(account: Account, audiences) -> None:
+    """Every included and excluded id names a list or a segment of the account, else a 400."""
+    if not isinstance(audiences, dict):
+        return
+    problems = [Problem(f"data.attributes.audiences.{side}.{position}", "invalid",
+                        detail=f"{audience_id!r} is neither a list nor a segment of this account.")
+                for side in ("included", "excluded") for position, audience_id in enumerate(audiences.get(side) or [])
+                if not isinstance(audience_id, str) or members(account, audience_id) is None]
+    if problems:
+        raise Invalid(problems)
 
 
 def can_receive(account: Account, profile: Profile, channel: str) -> bool:
@@ -124,8 +147,8 @@ def can_receive(account: Account, profile: Profile, channel: str) -> bool:
 def recipients(account: Account, audiences: dict | None, channel: str) -> list[Profile]:
     """Included lists' and segments' members less the excluded ones', who can receive `channel`."""
     audiences = audiences if isinstance(audiences, dict) else {}
-    included = set().union(*(members(account, a) for a in audiences.get("included") or []))
-    excluded = set().union(*(members(account, a) for a in audiences.get("excluded") or []))
+    included = set().union(*(members(account, a) or () for a in audiences.get("included") or []))
+    excluded = set().union(*(members(account, a) or () for a in audiences.get("excluded") or []))
     chosen = included - excluded
     return [p for p in profiles_of(account).records if p.id in chosen and can_receive(account, p, channel)]
 

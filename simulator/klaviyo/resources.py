@@ -7,7 +7,9 @@ links to the owner (an item created with `categories` is among that category's `
 
 A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
 with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
-error) and may name the record's id.
+error) and may name the record's id. `@on_update(type)` sees the attributes an update is about to store and may
+refuse them; `@after_write(type)` hears of each record of the type created, updated or deleted (a segment's
+members follow its definition).
 
 Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
 passed on the clock, applying their items then; an item the job cannot apply is counted as failed
@@ -24,7 +26,10 @@ from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
+WriteRule = Callable[["ResourceStore", str, str, "_dt.datetime | None"], None]  # (store, type, id, now; None: deleted)
 _ON_CREATE: dict[str, CreateRule] = {}
+_ON_UPDATE: dict[str, CreateRule] = {}
+_AFTER_WRITE: dict[str, WriteRule] = {}
 
 
 def on_create(*types: str):
@@ -36,6 +41,34 @@ def on_create(*types: str):
             _ON_CREATE[type_] = rule
         return rule
     return register
+
+
+def on_update(*types: str):
+    """Register a rule run before a record of any of `types` is updated: `rule(store, type,
+    attributes, now)` raises to refuse the attributes about to be stored."""
+    def register(rule: CreateRule) -> CreateRule:
+        for type_ in types:
+            _ON_UPDATE[type_] = rule
+        return rule
+    return register
+
+
+def after_write(*types: str):
+    """Register a rule run after a record of any of `types` is created, updated or deleted:
+    `rule(store, type, record id, now)`."""
+    def register(rule: WriteRule) -> WriteRule:
+        for type_ in types:
+            _AFTER_WRITE[type_] = rule
+        return rule
+    return register
+
+
+def _written(store: "ResourceStore", type_: str, record_id: str, now: _dt.datetime) -> None:
+    rule = _AFTER_WRITE.get(type_)
+    if rule is not None:
+        rule(store, type_, record_id, now)
+
+
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
 
 
@@ -67,19 +100,26 @@ class ResourceStore:
         record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
         stamped = {name: iso(now) for name in stamps}
-        return records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
+        made = records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
                                                records.next_seq()))
+        _written(self, type_, record_id, now)
+        return made
 
     def update(self, type_: str, record_id: str, attributes: dict, links: dict, now: _dt.datetime,
                stamps: tuple[str, ...] = ()) -> Resource:
         record = self.of(type_).get(record_id)
+        rule = _ON_UPDATE.get(type_)
+        if rule is not None:
+            rule(self, type_, attributes, now)
         record.attributes.update(attributes)
         record.attributes.update({name: iso(now) for name in stamps})
         record.links.update(links)
+        _written(self, type_, record_id, now)
         return record
 
     def delete(self, type_: str, record_id: str) -> None:
         self.of(type_).remove(record_id)
+        _written(self, type_, record_id, now=None)
 
     def link(self, owner: Resource, name: str, targets: list[Link], mode: str) -> None:
         """Add, replace or remove linkage of a to-many relationship ("add", "replace", "remove")."""
