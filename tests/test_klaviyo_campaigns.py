@@ -163,18 +163,39 @@ def test_a_local_static_send_reaches_each_recipient_at_that_time_in_their_zone(s
     assert status(kl, campaign_id) == ("Sent", "complete")
 
 
-def test_a_local_send_whose_hour_has_passed_skips_or_sends_at_once(sb, kl):
+@pytest.mark.parametrize("late, tokyo", [(False, "2026-11-03T02:00:00Z"), (True, "2026-11-02T10:00:01Z")])
+def test_a_local_send_whose_hour_has_passed_waits_a_day_or_sends_at_once(sb, kl, late, tokyo):
     news = new_list(kl)
     ids = [new_profile(kl, "tokyo@example.com", location={"timezone": "Asia/Tokyo"}),
            new_profile(kl, "nyc@example.com", location={"timezone": "America/New_York"})]
     kl.post(f"/lists/{news}/relationships/profiles", json=members(*ids))
-    for late, expected in ((False, ["nyc@example.com"]), (True, ["tokyo@example.com", "nyc@example.com"])):
-        strategy = {"method": "static", "datetime": "2026-11-02T11:00:00+00:00",
-                    "options": {"is_local": True, "send_past_recipients_immediately": late}}
-        campaign_id, _ = campaign(kl, [news], strategy=strategy)
-        send(kl, campaign_id)
-        sb.clock.advance(days=1)
-        assert sent_to(sb, campaign_id) == expected  # Tokyo's 11:00 had passed (02:00 UTC)
+    strategy = {"method": "static", "datetime": "2026-11-02T11:00:00+00:00",
+                "options": {"is_local": True, "send_past_recipients_immediately": late}}
+    campaign_id, _ = campaign(kl, [news], strategy=strategy)
+    send(kl, campaign_id)
+    sb.clock.advance(days=1)
+    when = {m.recipient: m.sent_at for m in sb.messages.messages(vendor="klaviyo")}
+    assert when == {"tokyo@example.com": tokyo, "nyc@example.com": "2026-11-02T16:00:00Z"}  # Tokyo's 11:00 had passed
+
+
+def test_the_audience_is_fixed_when_scheduled_under_the_setting_and_for_local_sends(sb, kl):
+    news = new_list(kl)
+    kl.post(f"/lists/{news}/relationships/profiles", json=members(new_profile(kl, "ann@example.com")))
+    later = {"method": "static", "datetime": "2026-11-02T12:00:00+00:00"}
+    local = dict(later, options={"is_local": True})
+    sb.settings.update({"klaviyo_campaign_recipients_at": "scheduled_time"})
+    fixed, _ = campaign(kl, [news], strategy=later)
+    send(kl, fixed)
+    sb.settings.update({"klaviyo_campaign_recipients_at": "send_time"})
+    fixed_local, _ = campaign(kl, [news], strategy=local)
+    send(kl, fixed_local)
+    moving, _ = campaign(kl, [news], strategy=later)
+    send(kl, moving)
+    kl.post(f"/lists/{news}/relationships/profiles", json=members(new_profile(kl, "bob@example.com")))
+    sb.settings.update({"klaviyo_smart_sending_email_hours": 0})
+    sb.clock.advance(days=1)
+    assert sent_to(sb, fixed) == sent_to(sb, fixed_local) == ["ann@example.com"]
+    assert sent_to(sb, moving) == ["ann@example.com", "bob@example.com"]
 
 
 def test_cancel_stops_what_has_not_gone_out_and_revert_returns_a_draft(sb, kl):

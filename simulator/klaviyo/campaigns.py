@@ -190,6 +190,10 @@ def send(account: Account, campaign_id: str, now: _dt.datetime) -> Resource:
     job = store.of("campaign-send-job").find(campaign_id) or \
         store.create("campaign-send-job", {}, {}, now, (), campaign_id)
     job.attributes["status"] = "queued"
+    job.attributes.pop("audience", None)
+    if _is_local(strategy) or getattr(account.settings, "klaviyo_campaign_recipients_at", "send_time") == "scheduled_time":
+        job.attributes["audience"] = [p.id for p in recipients(account, campaign.attributes.get("audiences"),
+                                                                 channel_of(messages[0]))]
     future = planned is not None and planned > ready
     campaign.attributes.update({"status": "Scheduled" if future else "Preparing to send", "scheduled_at": iso(now),
                                 "send_time": iso(planned or start), "updated_at": iso(now)})
@@ -216,14 +220,17 @@ def _is_local(strategy: dict) -> bool:
 
 
 def start_sending(account: Account, campaign_id: str) -> None:
-    """The send begins: the audience is computed now and its batches are put on the clock."""
+    """The send begins: the audience is computed now (unless it was fixed when scheduled) and its
+    batches are put on the clock."""
     store, now = campaigns_of(account), account.scheduler.clock.now()
     campaign = store.of("campaign").find(campaign_id)
     job = store.of("campaign-send-job").find(campaign_id)
     if campaign is None or job is None or job.attributes.get("status") != "queued":
         return  # cancelled, reverted or deleted meanwhile
     messages = messages_of(account, campaign_id)
-    audience = recipients(account, campaign.attributes.get("audiences"), channel_of(messages[0]) if messages else "email")
+    fixed, profiles = job.attributes.get("audience"), profiles_of(account).records
+    audience = recipients(account, campaign.attributes.get("audiences"), channel_of(messages[0]) if messages else "email") \
+        if fixed is None else [profiles.get(pid) for pid in fixed if pid in profiles]
     batches = plan(campaign.attributes.get("send_strategy") or {}, audience, now)
     job.attributes.update({"status": "processing", "recipients": len(audience)})
     campaign.attributes.update({"status": "Sending", "updated_at": iso(now)})
@@ -238,7 +245,7 @@ def plan(strategy: dict, audience: list[Profile], start: _dt.datetime) -> list[t
     """(when, profile ids) in time order. Throttled: `throttle_percentage` of the recipients an hour
     (the last hour takes the rest). Local static: each recipient at the strategy's wall-clock time in
     their timezone (profile location, else UTC); a time already passed sends at once with
-    `send_past_recipients_immediately`, else not at all."""
+    `send_past_recipients_immediately`, else at that time the next day (help article 360050216012)."""
     ids = [p.id for p in audience]
     if strategy.get("method") == "throttled":
         size = max(1, math.ceil(len(ids) * strategy["throttle_percentage"] / 100))
@@ -250,9 +257,9 @@ def plan(strategy: dict, audience: list[Profile], start: _dt.datetime) -> list[t
         due: dict[_dt.datetime, list[str]] = {}
         for profile in audience:
             moment = wall.replace(tzinfo=zone((profile.location or {}).get("timezone"))).astimezone(UTC)
-            if moment < start and not late:
-                continue
-            due.setdefault(max(moment, start), []).append(profile.id)
+            if moment < start:
+                moment = start if late else moment + _dt.timedelta(days=1)
+            due.setdefault(moment, []).append(profile.id)
         return sorted(due.items())
     return [(start, ids)] if ids else []
 
