@@ -32,38 +32,34 @@ _ON_UPDATE: dict[str, CreateRule] = {}
 _AFTER_WRITE: dict[str, WriteRule] = {}
 
 
+def _register_in(table: dict, types: tuple[str, ...]):
+    def register(rule):
+        for type_ in types:
+            table[type_] = rule
+        return rule
+    return register
+
+
 def on_create(*types: str):
     """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes,
     now)` raises to refuse, may complete `attributes` (or make related records), and returns the id
     the record must have (or None for a fresh one)."""
-    def register(rule: CreateRule) -> CreateRule:
-        for type_ in types:
-            _ON_CREATE[type_] = rule
-        return rule
-    return register
+    return _register_in(_ON_CREATE, types)
 
 
 def on_update(*types: str):
     """Register a rule run before a record of any of `types` is updated: `rule(store, type,
     attributes, now)` raises to refuse the attributes about to be stored."""
-    def register(rule: CreateRule) -> CreateRule:
-        for type_ in types:
-            _ON_UPDATE[type_] = rule
-        return rule
-    return register
+    return _register_in(_ON_UPDATE, types)
 
 
 def after_write(*types: str):
     """Register a rule run after a record of any of `types` is created, updated or deleted:
-    `rule(store, type, record id, now)`."""
-    def register(rule: WriteRule) -> WriteRule:
-        for type_ in types:
-            _AFTER_WRITE[type_] = rule
-        return rule
-    return register
+    `rule(store, type, record id, now)` (`now` None: deleted)."""
+    return _register_in(_AFTER_WRITE, types)
 
 
-def _written(store: "ResourceStore", type_: str, record_id: str, now: _dt.datetime) -> None:
+def _written(store: "ResourceStore", type_: str, record_id: str, now: _dt.datetime | None) -> None:
     rule = _AFTER_WRITE.get(type_)
     if rule is not None:
         rule(store, type_, record_id, now)
