@@ -71,6 +71,7 @@ class Settings:
     klaviyo_smart_sending_email_hours: int = 16
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
+    klaviyo_kx_links: bool = True  # "email to website tracking": click-tracked email links carry the recipient's `_kx`
     # while a segment counts from now ("in the last 30 days"), re-check every profile this often (0: only on changes)
     klaviyo_segment_sweep_seconds: int = 3600
     # Campaigns

@@ -11,7 +11,10 @@ delays, conditional and trigger splits, sends (email, SMS, push, webhook) and up
 send needs its action `live` and passes Smart Sending; each send lands in the outbox and is
 recorded as the profile's "Received Email" / "Received SMS" / "Received Push" event, carrying
 `$flow` and `$message` (`$flow` is the sandbox's assumption: Klaviyo does not document the property
-name), so one flow's filter can exclude profiles another flow mailed."""
+name), so one flow's filter can exclude profiles another flow mailed. An email whose message names a
+`template_id` carries that template rendered for the profile and the trigger event (`html`, `text`;
+engine/klaviyo_template.py), links tagged as klaviyo/tracking.py says; a catalog lookup in it that
+finds no item skips the send ("Catalog Item Unavailable"), as Klaviyo does."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -22,6 +25,7 @@ from simulator.core.timefmt import iso
 from simulator.engine import Engine
 from simulator.engine import klaviyo_conditions as conditions
 from simulator.engine.durations import UTC, on_allowed_weekday, on_local_day_at, zone
+from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, context_of, render
 from simulator.engine.messages import send
 from simulator.engine.runs import Run
 from simulator.engine.webhooks import traced
@@ -33,7 +37,9 @@ from simulator.klaviyo.flows import Flow, flows_of
 from simulator.klaviyo.lists import MembershipChange
 from simulator.klaviyo.metrics import KLAVIYO, metrics_of
 from simulator.klaviyo.profiles import Profile, ProfileChanged, profiles_of
+from simulator.klaviyo.resources import resources_of
 from simulator.klaviyo.segments import SegmentChange, group_joined
+from simulator.klaviyo import tracking
 
 VENDOR = "klaviyo"
 CHANNEL = {"send-email": "email", "send-sms": "sms", "send-mobile-push": "push"}
@@ -299,15 +305,39 @@ class KlaviyoRuntime:
         if why is not None:
             run.step(action.id, action.type, now, "skipped", why)
             return
+        html = text = None
+        if channel == "email":
+            try:
+                html, text = self.email_body(account, run, action, profile, message)
+            except ItemUnavailable as unavailable:
+                run.step(action.id, action.type, now, "skipped", str(unavailable))
+                return
+            except TemplateSyntaxError as error:
+                run.step(action.id, action.type, now, "skipped", f"the template cannot be rendered: {error}")
+                return
         subject = message.get("subject_line") if channel == "email" else message.get("title") or message.get("body")
         sent = send(self.engine.outbox, account.ids, vendor=VENDOR, account=account.id, channel=channel, recipient=to,
                     workflow_id=run.workflow_id, workflow_name=run.workflow_name, step_id=action.id,
-                    subject=subject, now=now)
+                    subject=subject, now=now, html=html, text=text)
         self.sent_to(account, profile.id, channel, now)
         run.sent[action.id] = sent.id
         run.step(action.id, action.type, now, "sent", f"{channel} to {to}", message_id=sent.id)
         self.record_received(account, profile, channel, {"$flow": run.workflow_id, "$message": message.get("id")},
                              sent.id, now)
+
+    @staticmethod
+    def email_body(account: Account, run: Run, action, profile: Profile, message: dict) -> tuple[str | None, str | None]:
+        """The email's template (`template_id`) rendered for the profile and the trigger event, its
+        links tagged per the message's tracking settings; (None, None) without a template. Raises
+        `ItemUnavailable` when a catalog lookup finds no item: Klaviyo skips the send."""
+        template = resources_of(account).of("template").find(message.get("template_id"))
+        if template is None:
+            return None, None
+        name = action.messages[0].name if action.messages else message.get("name") or ""
+        parameters = tracking.link_parameters(account, profile, "flow", message,
+                                              tracking.flow_values(run.workflow, name, message, profile))
+        return render(account, template.attributes.get("html") or "", context_of(profile, run.trigger),
+                      text=template.attributes.get("text"), parameters=parameters)
 
     def smart_sending(self, account: Account, profile_id: str, channel: str, now: _dt.datetime) -> str | None:
         """Why Smart Sending holds a flow or campaign message back now, or None: one rule and one

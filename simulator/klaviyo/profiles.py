@@ -163,6 +163,11 @@ class ProfileBook:
         profile.attributes[name] = value
         self._index[identity_key(name, value)] = profile.id
 
+    def fill_identifier(self, profile: Profile, name: str, value: str) -> None:
+        """Give `profile` the identifier `name` if it has none and no other profile holds `value`
+        (the `_kx` Klaviyo hands out with tracked email: identity, not an update)."""
+        self._identifier(profile, name, value, clear=False, mode="fill")
+
     def upsert(self, attributes: dict, now: _dt.datetime, profile_id: str | None = None,
                identifiers: str = "set", meta: dict | None = None) -> Profile:
         """For accepted (202) work: the first matching profile, updated (nulls ignored), or a new one."""

@@ -27,9 +27,12 @@ from simulator.klaviyo.account import Account
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
 WriteRule = Callable[["ResourceStore", str, str, "_dt.datetime | None"], None]  # (store, type, id, now; None: deleted)
+OperationRule = Callable[[Account, dict, _dt.datetime], "Resource"]
 _ON_CREATE: dict[str, CreateRule] = {}
 _ON_UPDATE: dict[str, CreateRule] = {}
 _AFTER_WRITE: dict[str, WriteRule] = {}
+_OPERATIONS: dict[str, OperationRule] = {}
+_SEEDS: dict[str, Callable[["ResourceStore"], None]] = {}
 
 
 def _register_in(table: dict, types: tuple[str, ...]):
@@ -65,6 +68,22 @@ def _written(store: "ResourceStore", type_: str, record_id: str, now: _dt.dateti
         rule(store, type_, record_id, now)
 
 
+def seeded(type_: str):
+    """Register what a type holds before any client writes (`seed(store)`, run when the account
+    first reads or writes the type): the account's one tracking setting."""
+    return _register_in(_SEEDS, (type_,))
+
+
+def on_operation(operation_id: str):
+    """Register what a POST operation that is no plain create does (`clone_template`...):
+    `rule(account, data, now)` gets the checked body's `data` and returns the resource to answer."""
+    return _register_in(_OPERATIONS, (operation_id,))
+
+
+def operation_rule(operation_id: str) -> OperationRule | None:
+    return _OPERATIONS.get(operation_id)
+
+
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
 
 
@@ -86,6 +105,8 @@ class ResourceStore:
         found = self._by_type.get(type_)
         if found is None:
             found = self._by_type[type_] = Records(type_)
+            if type_ in _SEEDS:
+                _SEEDS[type_](self)
         return found
 
     def create(self, type_: str, attributes: dict, links: dict, now: _dt.datetime,

@@ -17,7 +17,7 @@ from flask import Response, g, jsonify, request
 
 from simulator.core.records import Records
 from simulator.errors import Invalid, NotFound, Problem
-from simulator.klaviyo.resources import Resource, _linkage, job_items, resources_of, start_job
+from simulator.klaviyo.resources import Resource, _linkage, job_items, operation_rule, resources_of, start_job
 from simulator.surfaces.klaviyo import api_blueprint, client_blueprint
 from simulator.surfaces.klaviyo.common import account, body, empty, now
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
@@ -46,11 +46,17 @@ def _shape(path: str) -> tuple[str, str, str | None]:
 def _index() -> tuple[dict[str, str], dict[str, str], dict[tuple[str, str], str]]:
     """(collection -> type, type -> collection, (owner type, relationship) -> related type)."""
     types: dict[str, str] = {}
+    readable: set[str] = set()  # collections with a `/things/{id}` path: a record's home
     for entry in table()["operations"].values():
         kind, name, _ = _shape(entry["path"])
         if kind in ("item", "collection") and entry["path"].startswith("/api") and (entry.get("type") or entry.get("request_type")):
             types.setdefault(name, entry.get("type") or entry["request_type"])
-    collections = {type_: name for name, type_ in types.items()}
+            if kind == "item":
+                readable.add(name)
+    collections: dict[str, str] = {}
+    for name, type_ in types.items():  # `templates`, not `template-render`, is where a template lives
+        if type_ not in collections or (name in readable and collections[type_] not in readable):
+            collections[type_] = name
     related: dict[tuple[str, str], str] = {}
     for entry in table()["operations"].values():
         kind, name, rel = _shape(entry["path"])
@@ -326,6 +332,9 @@ def serve(rest: str) -> Response:
     if kind == "collection":
         if op.method == "GET":
             return _listing(store.of(facts.get("type") or owner_type), facts)
+        rule = operation_rule(op.id)
+        if rule is not None:
+            return _answer(rule(account(), _data(facts), now()), facts)
         return _create(facts)
     if kind == "item":
         type_ = facts.get("type") or facts.get("request_type") or owner_type
