@@ -10,7 +10,10 @@ test creates it with the SDK's own request builder and client at that revision, 
 messages with the SDK's `USE_DICTIONARY_FOR_RESPONSE_DATA` option (their 2026-10-15 model differs too)."""
 from __future__ import annotations
 
+import html
 import json
+import re
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -63,6 +66,9 @@ def test_a_campaign_to_a_list_minus_a_segment_through_the_sdk(server):
     campaign = create_campaign(k, {"data": {"type": "campaign", "attributes": {
         "name": "Winter sale", "audiences": {"included": [news], "excluded": [vips.data.id]},
         "send_strategy": {"method": "immediate"},
+        "tracking_options": {"add_tracking_params": True, "custom_tracking_params": [
+            {"type": "dynamic", "value": "campaign_id", "name": "utm_campaign"},
+            {"type": "static", "value": "newsletter", "name": "utm_medium"}]},
         "campaign-messages": {"data": [{"type": "campaign-message", "attributes": {"definition": {
             "channel": "email", "content": {"subject": "Our winter sale", "from_email": "shop@example.com"}}}}]}}}})
     assert campaign["attributes"]["status"] == "Draft"
@@ -83,5 +89,9 @@ def test_a_campaign_to_a_list_minus_a_segment_through_the_sdk(server):
     assert [(m.recipient, m.campaign_id, m.subject) for m in sent] == [
         ("ann@example.com", campaign["id"], "Our winter sale"), ("cid@example.com", campaign["id"], "Our winter sale")]
     assert sent[0].html.startswith("<h1>Hi Ann</h1>") and sent[1].html.startswith("<h1>Hi friend</h1>")
-    assert "https://shop.example.com/sale" in sent[0].html and "unsubscribe" in sent[0].html.lower()
-    assert sent[0].text.startswith("Hi Ann")
+    assert "unsubscribe" in sent[0].html.lower() and sent[0].text.startswith("Hi Ann")
+    (link,) = [u for u in re.findall(r'href="([^"]+)"', html.unescape(sent[0].html)) if "shop.example.com" in u]
+    query = parse_qs(urlsplit(link).query)
+    kx = query.pop("_kx")[0]
+    assert (urlsplit(link).path, query) == ("/sale", {"utm_campaign": [campaign["id"]], "utm_medium": ["newsletter"]})
+    assert [p.id for p in k.Profiles.get_profiles(filter=f'equals(_kx,"{kx}")').data] == [people["ann"]]

@@ -5,7 +5,8 @@ Sending (`send_options.use_smart_sending`, default true) finds a message on that
 window: the same check and the same last-send clock as the flows' (`KlaviyoRuntime.smart_sending`,
 `FlowState.last_sent`), so a flow email holds back a campaign email and the reverse. A sent email is
 rendered from the message's template, lands in the outbox with its `campaign_id` and is recorded as
-the profile's "Received Email" with `$campaign` and `$message`. Skips are kept on the send job
+the profile's "Received Email" with `$campaign` and `$message`; its links carry the UTM
+parameters and `_kx` the campaign's `tracking_options` and the account's tracking setting call for. Skips are kept on the send job
 (`skipped`: profile id -> reason), for `/_sim` readers and tests; the API does not serve them."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, context_of, render
 from simulator.engine.messages import send
+from simulator.klaviyo import tracking
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.campaigns import CampaignDelivery, campaigns_of, can_receive, channel_of, messages_of
 from simulator.klaviyo.profiles import Profile, profiles_of
@@ -58,13 +60,13 @@ class CampaignSender:
             if why is not None:
                 return why
         content = (message.attributes.get("definition") or {}).get("content") or message.attributes.get("content") or {}
+        subject = content.get("subject") if channel == "email" else content.get("body") or content.get("title")
         html = text = None
         if channel == "email":
             try:
-                html, text = self.rendered(account, message, profile)
+                html, text = self.rendered(account, campaign, message, profile, subject)
             except (ItemUnavailable, TemplateSyntaxError) as error:
                 return f"not rendered: {error}"
-        subject = content.get("subject") if channel == "email" else content.get("body") or content.get("title")
         sent = send(runtime.engine.outbox, account.ids, vendor="klaviyo", account=account.id, channel=channel,
                     recipient=runtime.recipient(profile, channel), workflow_id=campaign.id,
                     workflow_name=campaign.attributes.get("name") or "", step_id=message.id, subject=subject,
@@ -74,11 +76,30 @@ class CampaignSender:
                                 sent.id, now)
         return None
 
-    @staticmethod
-    def rendered(account: Account, message: Resource, profile: Profile) -> tuple[str, str]:
+    def rendered(self, account: Account, campaign: Resource, message: Resource, profile: Profile,
+                 subject: str | None) -> tuple[str, str]:
         """The message's template rendered for the profile, (html, text): Klaviyo's template language
-        (`engine/klaviyo_template.py`) over the profile's variables. A catalog lookup that finds
-        nothing raises `ItemUnavailable` (Klaviyo skips the message)."""
+        (`engine/klaviyo_template.py`) over the profile's variables, links tagged as the campaign's
+        `tracking_options` say (`klaviyo/tracking.py`). A catalog lookup that finds nothing raises
+        `ItemUnavailable` (Klaviyo skips the message)."""
         (template,) = campaigns_of(account).related(("campaign-message", message.id), "template", "template")
+        options = campaign.attributes.get("tracking_options") or {}
+        values = campaign_values(campaign, subject, profile, self.runtime.now())
+        custom = [{"param": p.get("name"), "value": p.get("value") if p.get("type") == "static" else values.get(p.get("value"))}
+                  for p in options.get("custom_tracking_params") or [] if isinstance(p, dict)]
+        parameters = tracking.link_parameters(
+            account, profile, "campaign", {"add_tracking_params": options.get("add_tracking_params"),
+                                           "custom_tracking_params": [p for p in custom if p["value"] is not None]},
+            values, click_tracking=options.get("is_tracking_clicks") is not False)
         return render(account, template.attributes.get("html") or "", context_of(profile),
-                      text=template.attributes.get("text"))
+                      text=template.attributes.get("text"), parameters=parameters)
+
+
+def campaign_values(campaign: Resource, subject: str | None, profile: Profile, now) -> dict[str, str]:
+    """The dynamic values a campaign's tracking parameters may name (the spec's `DynamicTrackingParam`
+    enum; the list or segment a recipient came through, `group_*`, and `link_alt_text` are left out;
+    `campaign_name_send_day` is assumed to be "name (YYYY-MM-DD)")."""
+    name = campaign.attributes.get("name") or ""
+    return {"campaign_id": campaign.id, "campaign_name": name, "campaign_name_id": f"{name} ({campaign.id})",
+            "campaign_name_send_day": f"{name} ({now.date().isoformat()})", "email_subject": subject or "",
+            "message_type": "email", "profile_id": profile.id, "profile_external_id": profile.get("external_id") or ""}
