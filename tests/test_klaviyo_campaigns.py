@@ -308,3 +308,26 @@ def test_smart_sending_is_shared_with_flows_both_ways(sb, kl, account):
     kl.post("/events", json=event("ann@example.com", "Started Checkout", unique_id="again"))
     sb.clock.advance(seconds=1)
     assert len([m for m in sb.messages.messages(vendor="klaviyo") if m.workflow_id == flow_id]) == 1
+
+
+def test_a_snapshot_taken_mid_send_goes_on_as_the_original(sb, kl):
+    """The send's batches are jobs on the clock: a restored sandbox sends the rest at the same times."""
+    news = new_list(kl)
+    kl.post(f"/lists/{news}/relationships/profiles",
+            json=members(*(new_profile(kl, f"p{i}@example.com") for i in range(4))))
+    throttled = {"method": "throttled", "datetime": "2026-11-02T11:00:00+00:00", "throttle_percentage": 25}
+    campaign_id, _ = campaign(kl, [news], strategy=throttled)
+    send(kl, campaign_id)
+    sb.clock.advance_to("2026-11-02T12:30:00Z")
+    sim = sb.client("sim")
+    assert sim.post("/snapshots", json={"name": "mid"}).status_code == 201
+
+    def rest() -> list[tuple[str, str]]:
+        sb.clock.advance(hours=3)
+        return [(m["recipient"], m["sent_at"]) for m in sb.outbox(vendor="klaviyo")]
+
+    expected = rest()
+    assert [sent for _, sent in expected] == ["2026-11-02T11:00:00Z", "2026-11-02T12:00:00Z",
+                                              "2026-11-02T13:00:00Z", "2026-11-02T14:00:00Z"]
+    assert sim.post("/snapshots/mid/restore").status_code == 200
+    assert rest() == expected and status(kl, campaign_id) == ("Sent", "complete")

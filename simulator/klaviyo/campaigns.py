@@ -4,9 +4,11 @@ batch (`engine/klaviyo_campaigns.py`: Smart Sending, rendering, the outbox).
 
 - A new campaign is a `Draft`, not archived; its `campaign-messages` become campaign-message
   records linked to it, and its recipient estimate is counted at once (create_campaign reference).
-- The audience is computed when the send starts, not at creation: the members of every included
-  list or segment, less the members of every excluded one, who can receive the campaign's channel
-  (`can_receive`), in the order the profiles were created.
+- The audience is computed when the send starts, not at creation (or when the send job is made:
+  local-time sends, and the `klaviyo_campaign_recipients_at` setting): the members of every
+  included list or segment, less the members of every excluded one, who can receive the
+  campaign's channel (`can_receive`), in the order the profiles were created. Audience ids must
+  name lists or segments of the account.
 - A send job (`POST /campaign-send-jobs`, id = the campaign's) is `queued` until its start, then
   `processing` while batches go out, then `complete`; the campaign goes `Scheduled` (or `Preparing
   to send`), `Sending`, `Sent`. `cancel` stops what has not gone out (`Cancelled`), `revert` takes a
@@ -27,7 +29,7 @@ from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.profiles import Profile, profiles_of
-from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_update, resources_of
+from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_operation, on_update, resources_of
 from simulator.klaviyo.segments import segment_members
 
 STRATEGIES = ("static", "throttled", "immediate", "smart_send_time")
@@ -170,6 +172,18 @@ def channel_of(message: Resource) -> str:
 
 # -- sending -------------------------------------------------------------------------------------
 
+def _target(data: dict) -> str:
+    """The id an action's body names (`data.id`: the campaign or message acted on)."""
+    if not isinstance(data.get("id"), str) or not data["id"]:
+        raise Invalid([Problem("data.id", "required", detail="'id' is a required field.")])
+    return data["id"]
+
+
+@on_operation("send_campaign")
+def send_campaign(account: Account, data: dict, now: _dt.datetime) -> Resource:
+    return send(account, _target(data), now)
+
+
 def send(account: Account, campaign_id: str, now: _dt.datetime) -> Resource:
     """Accept a send job for a draft: `queued` now, started at the strategy's time (at the earliest
     once the processing delay has passed), when the audience is computed."""
@@ -225,8 +239,11 @@ def start_sending(account: Account, campaign_id: str) -> None:
     store, now = campaigns_of(account), account.scheduler.clock.now()
     campaign = store.of("campaign").find(campaign_id)
     job = store.of("campaign-send-job").find(campaign_id)
-    if campaign is None or job is None or job.attributes.get("status") != "queued":
-        return  # cancelled, reverted or deleted meanwhile
+    if job is None or job.attributes.get("status") != "queued":
+        return  # cancelled or reverted meanwhile
+    if campaign is None:
+        job.attributes["status"] = "cancelled"  # the campaign was deleted meanwhile
+        return
     messages = messages_of(account, campaign_id)
     fixed, profiles = job.attributes.get("audience"), profiles_of(account).records
     audience = recipients(account, campaign.attributes.get("audiences"), channel_of(messages[0]) if messages else "email") \
@@ -282,10 +299,12 @@ def finish(account: Account, campaign_id: str) -> None:
         campaign.attributes.update({"status": "Sent", "updated_at": iso(now)})
 
 
-def cancel(account: Account, campaign_id: str, action: str, now: _dt.datetime) -> None:
+@on_operation("cancel_campaign_send")
+def cancel(account: Account, data: dict, now: _dt.datetime) -> Resource:
     """`cancel`: nothing more goes out and the campaign is `Cancelled`; `revert`: a campaign not yet
     sending goes back to `Draft` (cancel_campaign_send reference). A finished job is a 400."""
-    store = campaigns_of(account)
+    store, campaign_id = campaigns_of(account), _target(data)
+    action = (data.get("attributes") or {}).get("action")
     job = store.of("campaign-send-job").get(campaign_id)
     status = job.attributes.get("status")
     if action not in ("cancel", "revert"):
@@ -298,12 +317,14 @@ def cancel(account: Account, campaign_id: str, action: str, now: _dt.datetime) -
     campaign.attributes.update({"status": "Cancelled" if action == "cancel" else "Draft", "updated_at": iso(now)})
     if action == "revert":
         campaign.attributes.update({"scheduled_at": None, "send_time": None})
+    return job
 
 
-def estimate(account: Account, campaign_id: str, now: _dt.datetime) -> Resource:
+@on_operation("refresh_campaign_recipient_estimation")
+def estimate(account: Account, data: dict, now: _dt.datetime) -> Resource:
     """An estimation job, `queued` then `complete` after the processing delay, when the campaign's
     estimate is counted again (refresh_campaign_recipient_estimation reference)."""
-    store = campaigns_of(account)
+    store, campaign_id = campaigns_of(account), _target(data)
     store.of("campaign").get(campaign_id)
     job = store.of("campaign-recipient-estimation-job").find(campaign_id) or \
         store.create("campaign-recipient-estimation-job", {}, {}, now, (), campaign_id)
@@ -327,14 +348,18 @@ def _estimated(account: Account, campaign_id: str, at: _dt.datetime) -> None:
         found.attributes["estimated_recipient_count"] = count
 
 
-def assign_template(account: Account, message_id: str, template_id: str, now: _dt.datetime) -> Resource:
+@on_operation("assign_template_to_campaign_message")
+def assign_template(account: Account, data: dict, now: _dt.datetime) -> Resource:
     """The message's template becomes a copy of the template (Klaviyo assigns "a non-reusable
     version" of it: assign_template_to_campaign_message reference)."""
     store = campaigns_of(account)
-    message = store.of("campaign-message").get(message_id)
-    original = store.of("template").find(template_id)
+    message = store.of("campaign-message").get(_target(data))
+    template = ((data.get("relationships") or {}).get("template") or {}).get("data")
+    if not isinstance(template, dict) or not isinstance(template.get("id"), str):
+        raise Invalid([Problem("data.relationships.template.data.id", "required")])
+    original = store.of("template").find(template["id"])
     if original is None:
-        raise NotFound("template", template_id)
+        raise NotFound("template", template["id"])
     copy = store.create("template", {**original.attributes, "created": iso(now), "updated": iso(now)}, {}, now)
     message.links["template"] = ("template", copy.id)
     message.attributes["updated_at"] = iso(now)

@@ -75,8 +75,9 @@ def seeded(type_: str):
 
 
 def on_operation(operation_id: str):
-    """Register what a POST operation that is no plain create does (`clone_template`...):
-    `rule(account, data, now)` gets the checked body's `data` and returns the resource to answer."""
+    """Register what a POST (or PATCH) operation that is no plain create (or update) does
+    (`clone_template`, `send_campaign`, `cancel_campaign_send`...): `rule(account, data, now)` gets
+    the checked body's `data` and returns the resource to answer."""
     return _register_in(_OPERATIONS, (operation_id,))
 
 
