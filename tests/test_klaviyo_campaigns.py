@@ -331,3 +331,22 @@ def test_a_snapshot_taken_mid_send_goes_on_as_the_original(sb, kl):
                                               "2026-11-02T13:00:00Z", "2026-11-02T14:00:00Z"]
     assert sim.post("/snapshots/mid/restore").status_code == 200
     assert rest() == expected and status(kl, campaign_id) == ("Sent", "complete")
+
+
+def test_a_clone_is_a_new_draft_with_the_same_audience_and_messages(sb, kl, audience):
+    news, vip, _ = audience
+    original, message_id = campaign(kl, [news], [vip], send_options={"use_smart_sending": False})
+    send(kl, original)
+    sb.clock.advance(seconds=1)
+    made = kl.post("/campaign-clone", json={"data": {"type": "campaign", "id": original,
+                                                     "attributes": {"new_name": "Sale again"}}})
+    assert made.status_code == 201, made.text
+    copy = made.json()["data"]
+    assert (copy["attributes"]["name"], copy["attributes"]["status"]) == ("Sale again", "Draft")
+    assert copy["attributes"]["audiences"] == {"included": [news], "excluded": [vip]}
+    (message,) = kl.get(f"/campaigns/{copy['id']}/campaign-messages").json()["data"]
+    template = kl.get(f"/campaign-messages/{message['id']}/template").json()["data"]
+    assert message["id"] != message_id and template["attributes"]["html"] == "<p>Hello</p>"
+    send(kl, copy["id"])
+    sb.clock.advance(seconds=1)
+    assert sent_to(sb, copy["id"]) == sent_to(sb, original) == ["ann@example.com", "dee@example.com"]

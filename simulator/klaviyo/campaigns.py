@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+from copy import deepcopy
 from dataclasses import dataclass
 from functools import partial
 
@@ -357,10 +358,35 @@ def assign_template(account: Account, data: dict, now: _dt.datetime) -> Resource
     template = ((data.get("relationships") or {}).get("template") or {}).get("data")
     if not isinstance(template, dict) or not isinstance(template.get("id"), str):
         raise Invalid([Problem("data.relationships.template.data.id", "required")])
-    original = store.of("template").find(template["id"])
-    if original is None:
+    if template["id"] not in store.of("template"):
         raise NotFound("template", template["id"])
-    copy = store.create("template", {**original.attributes, "created": iso(now), "updated": iso(now)}, {}, now)
-    message.links["template"] = ("template", copy.id)
-    message.attributes["updated_at"] = iso(now)
+    _give_template(store, message, template["id"], now)
     return message
+
+
+def _give_template(store: ResourceStore, message: Resource, template_id: str, now: _dt.datetime) -> None:
+    original = store.of("template").get(template_id)
+    own = store.create("template", {**original.attributes, "created": iso(now), "updated": iso(now)}, {}, now)
+    message.links["template"] = ("template", own.id)
+    message.attributes["updated_at"] = iso(now)
+
+
+@on_operation("create_campaign_clone")
+def clone(account: Account, data: dict, now: _dt.datetime) -> Resource:
+    """A new draft from campaign `data.id` under `new_name` (absent: "<name> (Clone)", the sandbox's
+    choice): its audiences, strategy, options and messages, each message with its own copy of its
+    template (create_campaign_clone reference)."""
+    store = campaigns_of(account)
+    original = store.of("campaign").get(_target(data))
+    attributes = {k: deepcopy(original.attributes[k]) for k in ("audiences", "send_strategy", "send_options",
+                                                               "tracking_options") if k in original.attributes}
+    attributes["name"] = (data.get("attributes") or {}).get("new_name") or f"{original.attributes.get('name', '')} (Clone)"
+    messages = messages_of(account, original.id)
+    attributes["campaign-messages"] = {"data": [
+        {"attributes": {k: deepcopy(v) for k, v in m.attributes.items() if k in ("definition", "channel", "content", "label")}}
+        for m in messages]}
+    made = store.create("campaign", attributes, {}, now, ("created_at", "updated_at"))
+    for old, new in zip(messages, messages_of(account, made.id)):
+        if old.links.get("template"):
+            _give_template(store, new, old.links["template"][1], now)
+    return made
