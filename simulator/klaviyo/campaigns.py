@@ -62,7 +62,7 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
     check_audiences(store.account, attributes.get("audiences"))
     attributes.setdefault("status", "Draft")
     attributes.setdefault("archived", False)
-    attributes.setdefault("send_strategy", {"method": "immediate"})  # "Defaults to 'Immediate'"
+    attributes["send_strategy"] = attributes.get("send_strategy") or {"method": "immediate"}  # "Defaults to 'Immediate'"
     attributes.setdefault("scheduled_at", None)
     attributes.setdefault("send_time", None)
     campaign_id = store.account.ids.next(type_, "ulid", at=now)
