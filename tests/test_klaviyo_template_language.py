@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from simulator.core.ids import IdFactory
-from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, render
+from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, TemplateTooLarge, render
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.resources import resources_of
 
@@ -97,3 +97,20 @@ def test_unpublished_item_skips_only_with_unpublished_cancel(account):
 def test_unreadable_templates_are_syntax_errors(account, template):
     with pytest.raises(TemplateSyntaxError):
         render(account, template, {})
+
+
+@pytest.mark.parametrize("template, context", [
+    ("{% if a %}" * 60 + "{% endif %}" * 60, {}),
+    ("{% for a in x %}{% for b in x %}{% for c in x %}{% endfor %}{% endfor %}{% endfor %}", {"x": list(range(100))}),
+])
+def test_templates_that_would_render_without_end_are_refused(account, template, context):
+    with pytest.raises(TemplateTooLarge):
+        render(account, template, context)
+
+
+def test_hostile_numbers_and_negations_render_or_refuse_but_never_crash(account):
+    assert html_of(account, "{% if " + "not " * 3001 + "a %}y{% endif %}") == "y"
+    assert html_of(account, "{{ x|multiply:x }}", {"x": "1e400000"}) == "inf"
+    assert html_of(account, "{{ x." + "9" * 50 + " }}", {"x": [1]}) == ""
+    with pytest.raises(TemplateSyntaxError):
+        render(account, "{{ " + "9" * 5000 + " }}", {})

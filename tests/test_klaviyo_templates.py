@@ -109,6 +109,8 @@ def test_an_abandoned_cart_email_is_rendered_with_its_items_and_tracked_links(se
     assert "2 x 39.98" in text and "Return to your cart <https://shop.example/cart/c1?" in text
 
     token = parse_qs(urlsplit(links["White Mug"]).query)["_kx"][0]
+    inbox = server.sandbox.client("sim").get(f"/messages/{mail['id']}").json()  # the console lists the links as sent
+    assert {link["text"]: link["url"] for link in inbox["links"]} == links
     found = k.Profiles.get_profiles(filter=f'equals(_kx,"{token}")').data
     assert [p.id for p in found] == [ann.id]  # the token the links carry is the profile's own
 
@@ -233,3 +235,23 @@ def test_the_tracking_setting_and_the_message_choose_the_parameters(server):
     sb.clock.advance(seconds=1)
     bobs = [m for m in sb.outbox(vendor="klaviyo") if m["recipient"] == "bob@example.com"]
     assert len(bobs) == 3 and all("_kx" not in m["html"] for m in bobs)
+
+
+def test_campaign_tracking_options_choose_parameters_as_the_campaigns_spec_writes_them():
+    """The campaign side of klaviyo/tracking.py, which campaign sends call with their `tracking_options`."""
+    from simulator.klaviyo.profiles import profiles_of
+    from simulator.klaviyo.tracking import link_parameters
+    sb = Sandbox(seed=7, start=START)
+    account = sb.klaviyo_account(sb.company_id())
+    ann = profiles_of(account).create({"email": "ann@example.com"}, sb.clock.now())
+    values = {"campaign_name": "Spring", "campaign_id": "01C", "message_type": "email"}
+    custom = {"add_tracking_params": True, "custom_tracking_params": [
+        {"name": "utm_campaign", "type": "dynamic", "value": "campaign_name"},
+        {"name": "utm_source", "type": "static", "value": "news"}]}
+    assert link_parameters(account, ann, "campaign", custom, values) == {
+        "utm_campaign": "Spring", "utm_source": "news", "_kx": ann.get("_kx")}
+    assert link_parameters(account, ann, "campaign", {"add_tracking_params": True, "custom_tracking_params": []},
+                           values) == {"utm_source": "Klaviyo", "utm_medium": "email", "utm_campaign": "Spring",
+                                       "utm_id": "01C", "_kx": ann.get("_kx")}
+    assert link_parameters(account, ann, "campaign", {}, values) == {"_kx": ann.get("_kx")}  # auto_add_parameters false
+    assert link_parameters(account, ann, "campaign", {}, values, click_tracking=False) == {}

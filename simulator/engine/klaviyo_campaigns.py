@@ -84,13 +84,9 @@ class CampaignSender:
         `ItemUnavailable` (Klaviyo skips the message)."""
         (template,) = campaigns_of(account).related(("campaign-message", message.id), "template", "template")
         options = campaign.attributes.get("tracking_options") or {}
-        values = campaign_values(campaign, subject, profile, self.runtime.now())
-        custom = [{"param": p.get("name"), "value": p.get("value") if p.get("type") == "static" else values.get(p.get("value"))}
-                  for p in options.get("custom_tracking_params") or [] if isinstance(p, dict)]
-        parameters = tracking.link_parameters(
-            account, profile, "campaign", {"add_tracking_params": options.get("add_tracking_params"),
-                                           "custom_tracking_params": [p for p in custom if p["value"] is not None]},
-            values, click_tracking=options.get("is_tracking_clicks") is not False)
+        parameters = tracking.link_parameters(account, profile, "campaign", options,
+                                              campaign_values(campaign, subject, profile, self.runtime.now()),
+                                              click_tracking=options.get("is_tracking_clicks") is not False)
         return render(account, template.attributes.get("html") or "", context_of(profile),
                       text=template.attributes.get("text"), parameters=parameters)
 

@@ -30,7 +30,7 @@ import base64
 import html as _html
 import re
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
@@ -38,8 +38,10 @@ from urllib.parse import quote, urlencode
 from simulator.engine.email_render import with_parameters
 from simulator.klaviyo.account import Account
 
+MAX_DEPTH = 50  # nested if / for / catalog blocks
+MAX_STEPS = 200_000  # nodes and loop turns one rendering may take
 PREFERENCES_BASE = "https://manage.kmail-lists.com/subscriptions"
-MISSING_IMAGE = "https://www.klaviyo.com/media/images/examples/products/product-image-placeholder.png"
+MISSING_IMAGE = "https://shop.example/images/missing-product.png"  # the sandbox's: Klaviyo's placeholder URL is unpublished
 _TOKEN = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.DOTALL)
 _OPERAND = r"""(?:[^\s"'<>=!]|"[^"]*"|'[^']*')+"""
 _CONDITION_TOKEN = re.compile(rf"==|!=|<=|>=|<|>|{_OPERAND}")
@@ -50,7 +52,12 @@ _TEXT_URL = re.compile(r"https?://[^\s<>\"')]+")
 
 
 class TemplateSyntaxError(ValueError):
-    """A template the language cannot read (Klaviyo refuses to save or render it)."""
+    """A template the language cannot read: `template-render` answers 400, a send is skipped."""
+
+
+class TemplateTooLarge(TemplateSyntaxError):
+    """A template nested deeper than `MAX_DEPTH` or taking more than `MAX_STEPS` steps (loops in
+    loops over long lists): refused like an unreadable one, so no request renders without end."""
 
 
 class ItemUnavailable(Exception):
@@ -68,7 +75,7 @@ def _resolve(path: str, scope: dict):
     for part in path.split("."):
         if isinstance(value, dict):
             value = value.get(part)
-        elif isinstance(value, (list, tuple, str)) and part.lstrip("-").isdigit():
+        elif isinstance(value, (list, tuple, str)) and part.lstrip("-").isdigit() and len(part) < 10:
             index = int(part)
             value = value[index] if -len(value) <= index < len(value) else None
         else:
@@ -84,6 +91,8 @@ def _literal_or_path(token: str):
         text = token[1:-1]
         return lambda scope: text
     if _NUMBER.match(token):
+        if len(token) > 30:
+            raise TemplateSyntaxError(f"number too long: {token[:30]}...")
         number = float(token) if "." in token else int(token)
         return lambda scope: number
     constant = {"True": True, "False": False, "None": None}
@@ -113,12 +122,13 @@ def _number(value) -> Decimal | None:
         return None
     try:
         return Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
+    except (ArithmeticError, ValueError):
         return None
 
 
 def _plain(number: Decimal):
-    return int(number) if number == number.to_integral_value() else float(number)
+    """An int when whole and of printable size, else a float (huge ones print as `inf`)."""
+    return int(number) if number == number.to_integral_value() and abs(number) < 10 ** 15 else float(number)
 
 
 # -- filters --------------------------------------------------------------------------------------
@@ -225,7 +235,7 @@ def _expression(text: str):
                 continue
             try:
                 value = function(value) if argument is None else function(value, argument(scope))
-            except (TypeError, ValueError, InvalidOperation, IndexError):
+            except (TypeError, ValueError, ArithmeticError, IndexError):
                 value = ""
         return value, safe
     return evaluate
@@ -265,26 +275,27 @@ def _condition(text: str):
         position += 1
         return tokens[position - 1]
 
-    def disjunction():
-        parts = [conjunction()]
-        while peek() == "or":
+    def joined(word: str, operand, combine):
+        """`operand (word operand)*`, held when `combine` (any, all) of them holds."""
+        parts = [operand()]
+        while peek() == word:
             take()
-            parts.append(conjunction())
-        return parts[0] if len(parts) == 1 else (lambda s: any(p(s) for p in parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (lambda s: combine(p(s) for p in parts))
+
+    def disjunction():
+        return joined("or", conjunction, any)
 
     def conjunction():
-        parts = [negation()]
-        while peek() == "and":
-            take()
-            parts.append(negation())
-        return parts[0] if len(parts) == 1 else (lambda s: all(p(s) for p in parts))
+        return joined("and", negation, all)
 
     def negation():
-        if peek() == "not":
+        flips = 0
+        while peek() == "not":
             take()
-            inner = negation()
-            return lambda s: not inner(s)
-        return comparison()
+            flips += 1
+        inner = comparison()
+        return inner if flips % 2 == 0 else (lambda s: not inner(s))
 
     def comparison():
         if peek() is None:
@@ -325,6 +336,12 @@ _SIMPLE_TAGS = ("unsubscribe", "unsubscribe_link", "manage_preferences", "manage
 @lru_cache(maxsize=512)
 def _compile(template: str) -> tuple[_Node, ...]:
     tokens = [t for t in _TOKEN.split(template) if t]
+    depth = 0
+    for token in tokens:
+        name = _tag(token)[0] if token.startswith("{%") else ""
+        depth += (name in _BLOCKS) - (name in ("endif", "endfor", "endcatalog"))
+        if depth > MAX_DEPTH:
+            raise TemplateTooLarge(f"blocks nested more than {MAX_DEPTH} deep")
     nodes, position = _parse(tokens, 0, ())
     if position != len(tokens):
         raise TemplateSyntaxError(f"unexpected {tokens[position]!r}")
@@ -417,6 +434,13 @@ class _Run:
     skip_unavailable: bool
     escape: bool
     out: list[str] = field(default_factory=list)
+    steps: int = 0
+
+    def step(self) -> None:
+        """Count one node or loop turn against `MAX_STEPS`."""
+        self.steps += 1
+        if self.steps > MAX_STEPS:
+            raise TemplateTooLarge(f"the template takes more than {MAX_STEPS:,} steps to render")
 
 
 def _text_of(value) -> str:
@@ -425,6 +449,7 @@ def _text_of(value) -> str:
 
 def _emit(run: _Run, nodes, scope: dict) -> None:
     for node in nodes:
+        run.step()
         if node.kind == "text":
             run.out.append(node.text)
         elif node.kind == "var":
@@ -454,6 +479,7 @@ def _emit_for(run: _Run, node: _Node, scope: dict) -> None:
     items = list(reversed(items)) if backwards else list(items)
     count = len(items)
     for index, item in enumerate(items):
+        run.step()
         loop = {"counter": index + 1, "counter0": index, "revcounter": count - index,
                 "revcounter0": count - index - 1, "first": index == 0, "last": index == count - 1,
                 "parentloop": scope.get("forloop")}

@@ -77,15 +77,23 @@ def kx_of(account: Account, profile: Profile) -> str:
 
 def link_parameters(account: Account, profile: Profile, kind: str, message: dict, values: dict[str, str],
                     click_tracking: bool = True) -> dict[str, str]:
-    """Every parameter a `kind` message's links carry: UTM (when the message adds tracking
-    parameters: its own custom list, else the account's), then `_kx` (when clicks are tracked)."""
+    """Every parameter a `kind` message's links carry: UTM (when `message` adds tracking parameters:
+    its own custom list, else the account's), then `_kx` (when clicks are tracked). `message` is a
+    flow email's message or a campaign's `tracking_options`: `add_tracking_params`, and
+    `custom_tracking_params` as a flow writes them (`{param, value}`) or a campaign does
+    (`{name, type: static|dynamic, value}`)."""
     add = message.get("add_tracking_params")
     if add is None:
         add = tracking_setting(account).attributes.get("auto_add_parameters")
     out: dict[str, str] = {}
     if add:
-        custom = [p for p in message.get("custom_tracking_params") or [] if isinstance(p, dict) and p.get("param")]
-        out = {p["param"]: str(p.get("value", "")) for p in custom} if custom else utm_parameters(account, kind, values)
+        custom = {}
+        for p in message.get("custom_tracking_params") or []:
+            name = p.get("param") or p.get("name") if isinstance(p, dict) else None
+            value = values.get(p.get("value")) if name and p.get("type") == "dynamic" else (p.get("value") if name else None)
+            if name and value not in (None, ""):
+                custom[name] = str(value)
+        out = custom or utm_parameters(account, kind, values)
     if click_tracking and (account.settings is None or account.settings.klaviyo_kx_links):
         out["_kx"] = kx_of(account, profile)
     return out

@@ -2,7 +2,8 @@
 tracking parameters each vendor adds) and the run that sent it.
 
 The outbox keeps what was sent (who, which workflow, which step, the subject, and the body where the
-engine rendered one: Omnisend automation emails, engine/email_render.py); any other body is rendered
+engine rendered one: Omnisend automation emails, engine/email_render.py, and Klaviyo emails with a
+template, engine/klaviyo_template.py, whose links the inbox lists as sent); any other body is rendered
 here, when it is looked at, from the message and the event that triggered its run. Neither vendor
 API lets the sandbox read a template's content, so that is one plain default layout: the subject,
 the items of the triggering event (name, price, picture, link) and a call to action.
@@ -18,6 +19,8 @@ from __future__ import annotations
 import base64
 import email.utils
 import hashlib
+import html
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from simulator.core.timefmt import parse_instant
@@ -30,6 +33,7 @@ ITEM_IMAGES = ("imageUrl", "imageURL", "ImageURL", "image_url", "productImageURL
 CTA_URLS = ("cartRecoveryUrl", "cartRecoveryURL", "checkoutUrl", "checkout_url", "CheckoutURL", "$url", "url", "URL")
 DEFAULT_SHOP = "https://shop.example"
 TRACKING = {"klaviyo": "_kx", "omnisend": "omnisendContactID"}
+_ANCHOR = re.compile(r"""<a\b[^>]*?href\s*=\s*["']([^"']*)["'][^>]*>(.*?)</a>""", re.IGNORECASE | re.DOTALL)
 
 
 def run_that_sent(sandbox, message_id: str):
@@ -52,6 +56,8 @@ def view(sandbox, message_id: str) -> dict:
     items = [{**item, "url": tracked(item["url"]) if item.get("url") else None} for item in _items(properties)]
     action = tracked(_first(properties, CTA_URLS) or _shop_url(sandbox, message))
     links = [{"text": "Call to action", "url": action}] + [{"text": i["name"], "url": i["url"]} for i in items if i["url"]]
+    if message.vendor == "klaviyo" and message.html:  # the client's own template, rendered: its links are the truth
+        links = _links_in(message.html)
     for link in links:
         link["parameters"] = dict(parse_qsl(urlsplit(link["url"]).query))
     subject = message.subject or ""
@@ -59,6 +65,12 @@ def view(sandbox, message_id: str) -> dict:
             "headers": _headers(message, subject), "links": links, "items": items, "action": action,
             "subject": subject, "trigger": {k: v for k, v in event.items() if k != "properties"},
             "text": message.text or _text(message, subject, items, action)}
+
+
+def _links_in(body: str) -> list[dict]:
+    """Every `<a href>` of a rendered body: its text and URL."""
+    return [{"text": " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split()), "url": html.unescape(url)}
+            for url, text in _ANCHOR.findall(body)]
 
 
 def _items(properties: dict) -> list[dict]:
