@@ -114,7 +114,7 @@ class Sandbox:
 
     def accounts(self) -> list[dict]:
         omnisend = [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),
-                     "contacts": len(b.stores["contacts"]) if "contacts" in b.stores else 0}
+                     "contacts": len(b.made().get("contacts", ()))}
                     for b in sorted(self._brands.values(), key=lambda b: b.id)]
         klaviyo = [{"vendor": "klaviyo", "id": a.id, "created_at": a.created_at.isoformat()}
                    for a in sorted(self._klaviyo.values(), key=lambda a: a.id)]

@@ -301,3 +301,44 @@ def test_a_segment_triggered_flow_fires_on_profiles_that_qualify_later(server):
     runs = sandbox.runs(vendor="klaviyo", recipient="ann@example.com")
     assert [r["status"] for r in runs] == ["completed", "not_entered"] and "re-entry" in runs[1]["reason"]
     assert len(sandbox.outbox(vendor="klaviyo")) == 2
+
+
+def test_a_flow_filter_tests_segment_membership(sb, kl, account, now):
+    golden = segment(account, definition([prop("properties['tier']", "equals", "gold")]), now)
+    started = metrics_of(account).named("Started Checkout", now).id
+    flow = kl.post("/flows", json={"data": {"type": "flow", "attributes": {"name": "Gold only", "definition": {
+        "triggers": [{"type": "metric", "id": started}], "entry_action_id": "mail",
+        "profile_filter": definition([{"type": "profile-group-membership", "is_member": True, "group_ids": [golden]}]),
+        "actions": [{"temporary_id": "mail", "type": "send-email", "links": {"next": None},
+                     "data": {"message": {"subject_line": "For gold"}}}]}}}})
+    assert flow.status_code == 201, flow.text
+    flow_id = flow.json()["data"]["id"]
+    sb.clock.advance(seconds=1)
+    kl.patch(f"/flows/{flow_id}", json={"data": {"type": "flow", "id": flow_id, "attributes": {"status": "live"}}})
+    for who, tier in (("gold@example.com", "gold"), ("plain@example.com", "plain")):
+        kl.post("/events", json={"data": {"type": "event", "attributes": {
+            "properties": {}, "metric": {"data": {"type": "metric", "attributes": {"name": "Started Checkout"}}},
+            "profile": {"data": {"type": "profile", "attributes": {"email": who, "properties": {"tier": tier}}}}}}})
+    sb.clock.advance(seconds=2)
+    assert [m["recipient"] for m in sb.outbox(vendor="klaviyo")] == ["gold@example.com"]
+    refused = sb.runs(vendor="klaviyo", recipient="plain@example.com")[0]
+    assert refused["status"] == "not_entered" and "profile filter" in refused["reason"]
+
+
+def test_a_restored_snapshot_keeps_members_and_the_pending_sweep():
+    sb = Sandbox(seed=7, start=START)
+    account = sb.klaviyo_account(sb.company_id())
+    now = sb.clock.now()
+    order = metrics_of(account).named("Placed Order", now).id
+    recent = segment(account, definition([counted(order, "greater-than", 0, last(1))]), now)
+    ann = profiles_of(account).create({"email": "ann@example.com"}, now)
+    record(account, ann.id, "Placed Order", now)
+    sim = sb.client("sim")
+    assert sim.post("/snapshots", json={"name": "s"}).status_code == 201
+    sb.clock.advance(days=1, hours=1)
+    assert segment_members(account, recent) == []
+    assert sim.post("/snapshots/s/restore").status_code == 200
+    restored = sb.klaviyo_account(sb.company_id())
+    assert segment_members(restored, recent) == [ann.id]
+    sb.clock.advance(days=1, hours=1)
+    assert segment_members(restored, recent) == []

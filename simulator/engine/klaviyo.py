@@ -59,7 +59,7 @@ class FlowState:
 
 
 def state_of(account: Account) -> FlowState:
-    return account.store("flow-runs", FlowState)
+    return account.flow_runs
 
 
 def trigger_key(happening) -> tuple[str, str] | None:

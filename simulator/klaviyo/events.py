@@ -100,7 +100,7 @@ class EventBook:
 
 
 def events_of(account: Account) -> EventBook:
-    return account.store("events", EventBook)
+    return account.events
 
 
 def accept(account: Account, inputs: list[EventInput], now: _dt.datetime, source: str = "api",

@@ -74,4 +74,4 @@ class ListBook:
 
 
 def lists_of(account: Account) -> ListBook:
-    return account.store("lists", ListBook)
+    return account.lists

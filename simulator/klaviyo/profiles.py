@@ -272,7 +272,7 @@ def _upsert_filling(book: ProfileBook, attributes: dict, profile_id: str | None,
 
 
 def profiles_of(account: Account) -> ProfileBook:
-    return account.store("profiles", ProfileBook)
+    return account.profiles
 
 
 def get_profile(account: Account, profile_id: str) -> Profile:

@@ -169,7 +169,7 @@ class ResourceStore:
 
 
 def resources_of(account: Account) -> ResourceStore:
-    return account.store("resources", ResourceStore)
+    return account.resources
 
 
 def job_items(attributes: dict) -> list[dict]:

@@ -18,7 +18,7 @@ reads and writes are table operations); this module holds the rules:
   `klaviyo_segment_sweep_seconds` on the clock (Klaviyo does not publish how soon it moves a
   profile out of a 30-day segment; the sandbox's bound on that delay is this setting).
 
-State: who is in each segment and since when (`joined_group_at`), behind `members_of(account)`."""
+State: who is in each segment and since when (`joined_group_at`): the account's `segment_members`."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -66,7 +66,7 @@ class SegmentMembers:
 
 
 def members_of(account: Account) -> SegmentMembers:
-    return account.store("segment-members", SegmentMembers)
+    return account.segment_members
 
 
 # -- reading membership (also what campaign audiences use) ------------------------------------------
