@@ -61,6 +61,17 @@ def sent_to(sb, campaign_id: str) -> list[str]:
     return [m.recipient for m in sb.messages.messages(vendor="klaviyo") if m.campaign_id == campaign_id]
 
 
+def quarter_an_hour_sent(kl) -> tuple[str, str]:
+    """(list, campaign): four profiles on a list, sent a quarter an hour from 11:00."""
+    news = new_list(kl)
+    kl.post(f"/lists/{news}/relationships/profiles",
+            json=members(*(new_profile(kl, f"p{i}@example.com") for i in range(4))))
+    throttled = {"method": "throttled", "datetime": "2026-11-02T11:00:00+00:00", "throttle_percentage": 25}
+    campaign_id, _ = campaign(kl, [news], strategy=throttled)
+    send(kl, campaign_id)
+    return news, campaign_id
+
+
 @pytest.fixture
 def audience(sb, kl, account):
     """A list of four: ann, bob, cid (unsubscribed) and dee; a second list holding bob."""
@@ -199,12 +210,7 @@ def test_the_audience_is_fixed_when_scheduled_under_the_setting_and_for_local_se
 
 
 def test_cancel_stops_what_has_not_gone_out_and_revert_returns_a_draft(sb, kl):
-    news = new_list(kl)
-    kl.post(f"/lists/{news}/relationships/profiles",
-            json=members(*(new_profile(kl, f"p{i}@example.com") for i in range(4))))
-    throttled = {"method": "throttled", "datetime": "2026-11-02T11:00:00+00:00", "throttle_percentage": 25}
-    campaign_id, _ = campaign(kl, [news], strategy=throttled)
-    send(kl, campaign_id)
+    news, campaign_id = quarter_an_hour_sent(kl)
     sb.clock.advance_to("2026-11-02T12:00:00Z")
     cancel = {"data": {"type": "campaign-send-job", "id": campaign_id, "attributes": {"action": "cancel"}}}
     assert kl.patch(f"/campaign-send-jobs/{campaign_id}", json=cancel).status_code == 204
@@ -312,12 +318,7 @@ def test_smart_sending_is_shared_with_flows_both_ways(sb, kl, account):
 
 def test_a_snapshot_taken_mid_send_goes_on_as_the_original(sb, kl):
     """The send's batches are jobs on the clock: a restored sandbox sends the rest at the same times."""
-    news = new_list(kl)
-    kl.post(f"/lists/{news}/relationships/profiles",
-            json=members(*(new_profile(kl, f"p{i}@example.com") for i in range(4))))
-    throttled = {"method": "throttled", "datetime": "2026-11-02T11:00:00+00:00", "throttle_percentage": 25}
-    campaign_id, _ = campaign(kl, [news], strategy=throttled)
-    send(kl, campaign_id)
+    _, campaign_id = quarter_an_hour_sent(kl)
     sb.clock.advance_to("2026-11-02T12:30:00Z")
     sim = sb.client("sim")
     assert sim.post("/snapshots", json={"name": "mid"}).status_code == 201

@@ -4,10 +4,11 @@ Each recipient still able to receive the channel gets each of the campaign's mes
 Sending (`send_options.use_smart_sending`, default true) finds a message on that channel within the
 window: the same check and the same last-send clock as the flows' (`KlaviyoRuntime.smart_sending`,
 `FlowState.last_sent`), so a flow email holds back a campaign email and the reverse. A sent email is
-rendered from the message's template, lands in the outbox with its `campaign_id` and is recorded as
-the profile's "Received Email" with `$campaign` and `$message`; its links carry the UTM
-parameters and `_kx` the campaign's `tracking_options` and the account's tracking setting call for. Skips are kept on the send job
-(`skipped`: profile id -> reason), for `/_sim` readers and tests; the API does not serve them."""
+rendered from the message's template (its links carrying the UTM parameters and `_kx` that the
+campaign's `tracking_options` and the account's tracking setting call for), lands in the outbox
+with its `campaign_id` and is recorded as the profile's "Received Email" with `$campaign` and
+`$message`. Skips are kept on the send job (`skipped`: profile id -> reason), for `/_sim` readers
+and tests; the API does not serve them."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
