@@ -17,7 +17,9 @@ from dataclasses import dataclass
 
 CHOICES = {"v3_contact_exists": ("upsert", "reject"), "v3_rate_window_kind": ("fixed", "sliding"),
            "v3_campaign_delete": ("except_inProgress", "only_sent_draft", "except_sent_draft"),
-           "api_problem_content_type": ("application/json", "application/problem+json")}
+           "api_problem_content_type": ("application/json", "application/problem+json"),
+           "klaviyo_campaign_email_consent": ("receivable", "subscribed"),
+           "klaviyo_campaign_recipients_at": ("send_time", "scheduled_time")}
 # The range of a number, by what its name counts. The highs keep every `now + setting` a datetime
 # (a clock may stand near its 3000-01-01 horizon) and every count a sane size.
 BOUNDS = {"_seconds": (0, 10 * 365 * 86_400), "_hours": (0, 10 * 365 * 24), "_days": (0, 10 * 365),
@@ -65,13 +67,16 @@ class Settings:
     klaviyo_rate_limit_scale: float = 1.0  # each published limit times this (each at least 1): 10.0 relaxes tenfold
     # a 202 (events, subscriptions, client profiles) is processed this long after receipt (0: at the next clock step)
     klaviyo_event_processing_seconds: int = 1
-    # Smart Sending windows per channel: a flow message is skipped when the profile got one on that channel this recently
+    # Smart Sending windows per channel: a flow or campaign message is skipped when the profile got one on that channel this recently
     klaviyo_smart_sending_email_hours: int = 16
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
     klaviyo_kx_links: bool = True  # "email to website tracking": click-tracked email links carry the recipient's `_kx`
     # while a segment counts from now ("in the last 30 days"), re-check every profile this often (0: only on changes)
     klaviyo_segment_sweep_seconds: int = 3600
+    # Campaigns
+    klaviyo_campaign_recipients_at: str = "send_time"  # when a campaign's audience is taken: "send_time" (as the send starts) | "scheduled_time" (when the send job is made; local-time sends always are)
+    klaviyo_campaign_email_consent: str = "receivable"  # who a campaign emails: "receivable" (subscribed or never subscribed, as Klaviyo sends) | "subscribed" (explicit opt-in only)
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded

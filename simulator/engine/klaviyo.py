@@ -29,7 +29,9 @@ from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxErr
 from simulator.engine.messages import send
 from simulator.engine.runs import Run
 from simulator.engine.webhooks import traced
+from simulator.engine.klaviyo_campaigns import CampaignSender
 from simulator.klaviyo.account import Account
+from simulator.klaviyo.campaigns import CampaignDelivery
 from simulator.klaviyo.events import Event, events_of
 from simulator.klaviyo.flows import Flow, flows_of
 from simulator.klaviyo.lists import MembershipChange
@@ -48,7 +50,8 @@ _REENTRY_HOURS = {"hour": 1, "day": 24, "week": 24 * 7}
 
 class FlowState:
     """One account's run bookkeeping: entries per (flow, profile) for re-entry and
-    profile-not-in-flow, live runs, and the last send per (profile, channel) for Smart Sending."""
+    profile-not-in-flow, live runs, and the last send per (profile, channel) for Smart Sending
+    (flows' and campaigns' sends alike)."""
 
     def __init__(self, account: Account):
         self.entries: dict[tuple[str, str], list[Run]] = defaultdict(list)
@@ -83,6 +86,7 @@ class KlaviyoRuntime:
     def __init__(self, engine: Engine, settings):
         self.engine = engine
         self.settings = settings
+        self.campaigns = CampaignSender(self)
 
     def attach(self, account: Account) -> Account:
         account.listeners.append(self.on_happening)
@@ -94,6 +98,9 @@ class KlaviyoRuntime:
     # -- triggers ----------------------------------------------------------------------------
 
     def on_happening(self, account: Account, happening) -> None:
+        if isinstance(happening, CampaignDelivery):
+            self.campaigns.deliver(account, happening)
+            return
         key = trigger_key(happening)
         if key is None:
             return
@@ -287,14 +294,14 @@ class KlaviyoRuntime:
         return profile.get("email") or profile.get("phone_number") or profile.id
 
     def send_message(self, account: Account, run: Run, action, profile: Profile, channel: str, message: dict) -> None:
-        now, state = self.now(), state_of(account)
+        now = self.now()
         to = self.recipient(profile, channel)
         if not to:
             run.step(action.id, action.type, now, "skipped", f"the profile has no {'phone number' if channel == 'sms' else 'email'}")
             return
         why = self.consent_refusal(profile, channel, message)
         if why is None and message.get("smart_sending_enabled", True) and not message.get("transactional"):
-            why = self.smart_sending(state, profile.id, channel, now)
+            why = self.smart_sending(account, profile.id, channel, now)
         if why is not None:
             run.step(action.id, action.type, now, "skipped", why)
             return
@@ -312,10 +319,11 @@ class KlaviyoRuntime:
         sent = send(self.engine.outbox, account.ids, vendor=VENDOR, account=account.id, channel=channel, recipient=to,
                     workflow_id=run.workflow_id, workflow_name=run.workflow_name, step_id=action.id,
                     subject=subject, now=now, html=html, text=text)
-        state.last_sent[(profile.id, channel)] = now
+        self.sent_to(account, profile.id, channel, now)
         run.sent[action.id] = sent.id
         run.step(action.id, action.type, now, "sent", f"{channel} to {to}", message_id=sent.id)
-        self.record_received(account, profile, channel, run.workflow_id, message.get("id"), sent.id, now)
+        self.record_received(account, profile, channel, {"$flow": run.workflow_id, "$message": message.get("id")},
+                             sent.id, now)
 
     @staticmethod
     def email_body(account: Account, run: Run, action, profile: Profile, message: dict) -> tuple[str | None, str | None]:
@@ -331,12 +339,19 @@ class KlaviyoRuntime:
         return render(account, template.attributes.get("html") or "", context_of(profile, run.trigger),
                       text=template.attributes.get("text"), parameters=parameters)
 
-    def smart_sending(self, state: FlowState, profile_id: str, channel: str, now: _dt.datetime) -> str | None:
-        last = state.last_sent.get((profile_id, channel))
+    def smart_sending(self, account: Account, profile_id: str, channel: str, now: _dt.datetime) -> str | None:
+        """Why Smart Sending holds a flow or campaign message back now, or None: one rule and one
+        last-send clock per profile and channel for both."""
+        last = state_of(account).last_sent.get((profile_id, channel))
         hours = getattr(self.settings, f"klaviyo_smart_sending_{channel}_hours")
         if last is not None and now < last + _dt.timedelta(hours=hours):
             return f"smart sending: a {channel} message went to the profile at {iso(last)} (window {hours} h)"
         return None
+
+    @staticmethod
+    def sent_to(account: Account, profile_id: str, channel: str, now: _dt.datetime) -> None:
+        """Start the profile's Smart Sending window on `channel` (even for a message sent without it)."""
+        state_of(account).last_sent[(profile_id, channel)] = now
 
     @staticmethod
     def consent_refusal(profile: Profile, channel: str, message: dict) -> str | None:
@@ -348,15 +363,16 @@ class KlaviyoRuntime:
         return None
 
     @staticmethod
-    def record_received(account: Account, profile: Profile, channel: str, flow_id: str, message_id: str | None,
-                        outbox_id: str, now: _dt.datetime) -> None:
-        """The send as the profile's "Received ..." event (not a trigger: flows are not told)."""
+    def record_received(account: Account, profile: Profile, channel: str, origin: dict, outbox_id: str,
+                        now: _dt.datetime) -> None:
+        """The send as the profile's "Received ..." event (not a trigger: flows are not told);
+        `origin` names what sent it (`$flow` or `$campaign`, and `$message`)."""
         metric = metrics_of(account).named(RECEIVED[channel], now, KLAVIYO)
         moment = now.replace(microsecond=0)
-        properties = {"$flow": flow_id, "$message": message_id, "$sandbox_message": outbox_id}
+        properties = {**origin, "$sandbox_message": outbox_id}
         events_of(account).record(Event(account.ids.next("event", "base62_11"), account.ids.next("event-uuid", "uuid"),
                                         profile.id, metric.id, metric.name, moment, properties, None, None,
-                                        outbox_id, False, now, now, "flow"))
+                                        outbox_id, False, now, now, "campaign" if "$campaign" in origin else "flow"))
 
 
 def update_profile(profile: Profile, operations: list[dict], now: _dt.datetime) -> list[str]:

@@ -17,10 +17,11 @@ KINDS = ("open", "click")
 
 def send(outbox: Outbox, ids: IdFactory, *, vendor: str, account: str, channel: str, recipient: str,
          workflow_id: str, workflow_name: str, step_id: str, subject: str | None, now: _dt.datetime,
-         html: str | None = None, text: str | None = None) -> Message:
+         html: str | None = None, text: str | None = None, campaign_id: str | None = None) -> Message:
     return outbox.add(Message(id=ids.next("message", "uuid"), vendor=vendor, account=account, channel=channel,
                               recipient=recipient, workflow_id=workflow_id, workflow_name=workflow_name,
-                              step_id=step_id, subject=subject, sent_at=iso(now), html=html, text=text))
+                              step_id=step_id, subject=subject, sent_at=iso(now), html=html, text=text,
+                              campaign_id=campaign_id))
 
 
 def engage(outbox: Outbox, message_id: str, kind: str, url: str | None, now: _dt.datetime) -> Message:

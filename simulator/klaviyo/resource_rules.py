@@ -3,7 +3,7 @@
 
 A create rule may refuse (raise), name the record's id (return it) or complete the attributes it
 stores; an operation rule does what a POST that is no plain create does (clone, render); a seed
-makes what an account holds from the start.
+makes what an account holds from the start. Campaign rules are in `simulator.klaviyo.campaigns`.
 
 Catalog ids: Klaviyo names a catalog item, variant or category `$custom:::$default:::<external_id>`
 (integration type, catalog type, the client's id), so a second one with the same external id is a
@@ -30,22 +30,6 @@ def catalog_id(store: ResourceStore, type_: str, attributes: dict, now: _dt.date
         raise Conflict(f"A {type_.replace('-', ' ')} with this external_id already exists.",
                        field="data.attributes.external_id")
     return record_id
-
-
-@on_create("campaign")
-def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dict, now: _dt.datetime) -> str:
-    """A new campaign is a draft, not archived, and its `campaign-messages` become campaign-message
-    resources of their own, linked to it (what `GET /campaigns/{id}/campaign-messages` reads and the
-    `messages.channel` filter looks at): https://developers.klaviyo.com/en/reference/create_campaign."""
-    attributes.setdefault("status", "Draft")
-    attributes.setdefault("archived", False)
-    campaign_id = store.account.ids.next(type_, "ulid", at=now)
-    messages = attributes.pop("campaign-messages", None) or {}
-    for message in messages.get("data", []) if isinstance(messages, dict) else []:
-        if isinstance(message, dict):
-            store.create("campaign-message", dict(message.get("attributes") or {}),
-                         {"campaign": (type_, campaign_id)}, now, ("created_at", "updated_at"))
-    return campaign_id
 
 
 @on_create("segment")

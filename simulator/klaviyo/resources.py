@@ -77,8 +77,9 @@ def seeded(type_: str):
 
 
 def on_operation(operation_id: str):
-    """Register what a POST operation that is no plain create does (`clone_template`...):
-    `rule(account, data, now)` gets the checked body's `data` and returns the resource to answer."""
+    """Register what a POST (or PATCH) operation that is no plain create (or update) does
+    (`clone_template`, `send_campaign`, `cancel_campaign_send`...): `rule(account, data, now)` gets
+    the checked body's `data` and returns the resource to answer."""
     return _register_in(_OPERATIONS, (operation_id,))
 
 
@@ -232,4 +233,4 @@ def _linkage(data) -> list[Link] | Link | None:
     return None
 
 
-from simulator.klaviyo import resource_rules  # noqa: E402,F401  (registers the rules)
+from simulator.klaviyo import campaigns, resource_rules  # noqa: E402,F401  (registers the rules)

@@ -346,6 +346,9 @@ def serve(rest: str) -> Response:
             store.delete(type_, record_id)
             return empty(204)
         store.of(type_).get(record_id)
+        rule = operation_rule(op.id)
+        if rule is not None:  # a PATCH that acts (cancel a campaign's send) rather than stores
+            return _answer(rule(account(), _data(facts, record_id), now()), facts)
         attributes, links = _attributes_and_links(_data(facts, record_id))
         return _answer(store.update(type_, record_id, attributes, links, now(), _stamps(type_, _STAMPS_CHANGED)), facts)
     _check_owner(owner_type, record_id)
