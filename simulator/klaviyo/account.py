@@ -19,6 +19,9 @@ class Account(Tenant):
     # Called with (account, happening) for each processed event that may trigger flows (not a
     # backfill) and each list membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange).
     listeners: list[Callable[["Account", Any], None]] = field(default_factory=list)
+    # Called with (account, event) for every event recorded, backfill or not, whoever recorded it
+    # (the API or Klaviyo itself): what system webhooks carry.
+    recorders: list[Callable[["Account", Any], None]] = field(default_factory=list)
     scheduler: Any = None  # core.scheduler.Scheduler: where accepted (202) work waits to be processed
     settings: Any = None  # the sandbox's Settings, read when the work is accepted
 

@@ -85,6 +85,8 @@ class EventBook:
         settings = self.account.settings
         while settings is not None and len(self.records) > settings.event_limit:
             self._forget(next(iter(self.records)))
+        for recorder in list(self.account.recorders):
+            recorder(self.account, event)
         return True
 
     def _forget(self, event: Event) -> None:

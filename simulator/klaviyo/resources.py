@@ -7,7 +7,8 @@ links to the owner (an item created with `categories` is among that category's `
 
 A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
 with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
-error) and may name the record's id.
+error) and may name the record's id. A check that holds on update too (`@on_write(type)`) sees the
+attributes and linkage a create or an update is about to store.
 
 Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
 passed on the clock, applying their items then; an item the job cannot apply is counted as failed
@@ -24,7 +25,9 @@ from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
+WriteCheck = Callable[["ResourceStore", dict, dict], None]
 _ON_CREATE: dict[str, CreateRule] = {}
+_ON_WRITE: dict[str, WriteCheck] = {}
 
 
 def on_create(*types: str):
@@ -36,6 +39,18 @@ def on_create(*types: str):
             _ON_CREATE[type_] = rule
         return rule
     return register
+
+
+def on_write(*types: str):
+    """Register a check run before a record of any of `types` is created or updated: `check(store,
+    attributes, links)` (what the request is about to store) raises to refuse and may complete them."""
+    def register(check: WriteCheck) -> WriteCheck:
+        for type_ in types:
+            _ON_WRITE[type_] = check
+        return check
+    return register
+
+
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
 
 
@@ -63,6 +78,7 @@ class ResourceStore:
                stamps: tuple[str, ...] = (), record_id: str | None = None) -> Resource:
         """A new record; `stamps` are the timestamp attributes its type serves (`created`...)."""
         records = self.of(type_)
+        self._check(type_, attributes, links)
         rule = _ON_CREATE.get(type_)
         record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
@@ -73,10 +89,16 @@ class ResourceStore:
     def update(self, type_: str, record_id: str, attributes: dict, links: dict, now: _dt.datetime,
                stamps: tuple[str, ...] = ()) -> Resource:
         record = self.of(type_).get(record_id)
+        self._check(type_, attributes, links)
         record.attributes.update(attributes)
         record.attributes.update({name: iso(now) for name in stamps})
         record.links.update(links)
         return record
+
+    def _check(self, type_: str, attributes: dict, links: dict) -> None:
+        check = _ON_WRITE.get(type_)
+        if check is not None:
+            check(self, attributes, links)
 
     def delete(self, type_: str, record_id: str) -> None:
         self.of(type_).remove(record_id)
@@ -173,4 +195,4 @@ def _linkage(data) -> list[Link] | Link | None:
     return None
 
 
-from simulator.klaviyo import resource_rules  # noqa: E402,F401  (registers the rules)
+from simulator.klaviyo import resource_rules, webhooks  # noqa: E402,F401  (registers the rules)
