@@ -4,8 +4,9 @@ Rules (sources in docs/omnisend-v3.md):
 * statuses draft | paused | scheduled | inProgress | sent;
 * only a draft or scheduled campaign can be started; it is then inProgress, and after
   `v3_campaign_send_seconds` on the clock it is sent: every contact whose email is subscribed at that
-  moment gets one message in the outbox and becomes one of the campaign's contacts (a campaign's
-  segments do not narrow the audience: v3 cannot make segments, and seeded ids need not exist);
+  moment gets one message in the outbox and becomes one of the campaign's contacts (a seeded
+  campaign's segments do not narrow the audience: v3 cannot make segments, and seeded ids need not
+  exist; a dated-line campaign's audience does, `CampaignBook.audience`);
 * which campaigns can be deleted is the `v3_campaign_delete` setting (the spec's note is ambiguous);
 * the counters (sent, opened, ...) are counted from the campaign's contacts.
 
