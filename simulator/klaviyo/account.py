@@ -32,8 +32,12 @@ class Account(Tenant):
     flows = resource("simulator.klaviyo.flows:FlowBook", "flows, their actions and messages")
     resources = resource("simulator.klaviyo.resources:ResourceStore",
                          "every other resource (campaigns, catalogs, templates...), stored as sent")
+    account_settings = resource("simulator.klaviyo.account_settings:AccountSettings.made",
+                                "the account's own settings (timezone, currency...), as GET /api/accounts answers")
     flow_runs = engine("simulator.engine.klaviyo:FlowState",
                        "flow entries per profile, live runs, last sends (re-entry, Smart Sending)")
+    webhook_deliveries = engine("simulator.klaviyo.webhooks:DeliveryLog",
+                                "system webhook deliveries and their attempts (/_sim/klaviyo/webhook-deliveries)")
 
     def notify(self, happening: Any) -> None:
         for listener in list(self.listeners):

@@ -34,6 +34,11 @@ class AccountSettings:
     locale: str = "en-US"
     contact_information: dict = field(default_factory=_contact)
 
+    @classmethod
+    def made(cls, account: Account) -> "AccountSettings":
+        """The defaults, for a new account (the factory its declared part names)."""
+        return cls()
+
     def to_json(self) -> dict:
         return copy.deepcopy(asdict(self))
 
@@ -68,9 +73,5 @@ def _is_zone(name: str) -> bool:
         return False
 
 
-def _made(account: Account) -> AccountSettings:
-    return AccountSettings()
-
-
 def account_settings_of(account: Account) -> AccountSettings:
-    return account.store("account-settings", _made)
+    return account.account_settings

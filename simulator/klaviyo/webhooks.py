@@ -154,7 +154,7 @@ class DeliveryLog:
 
 
 def deliveries_of(account: Account) -> DeliveryLog:
-    return account.store("webhook-deliveries", DeliveryLog)
+    return account.webhook_deliveries
 
 
 def new_delivery(account: Account, hook: Resource, topic: str, event: Event, now: _dt.datetime) -> Delivery:
