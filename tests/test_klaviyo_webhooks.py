@@ -141,7 +141,7 @@ def kl(sb):
 
 
 def test_endpoint_urls_must_be_https_except_to_loopback(kl):
-    for url in ("http://hooks.example.com/in", "ftp://hooks.example.com/in", "not a url", "https://"):
+    for url in ("http://hooks.example.com/in", "ftp://hooks.example.com/in", "not a url", "https://", "http://[::1"):
         assert pointers(kl.post("/webhooks", json=webhook_body(url))) == ["/data/attributes/endpoint_url"]
     for url in ("https://hooks.example.com/in?k=1", "http://localhost:9/in", "http://[::1]:9/in", "http://127.0.0.2/x"):
         assert kl.post("/webhooks", json=webhook_body(url)).status_code == 201, url

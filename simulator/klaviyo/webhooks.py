@@ -59,13 +59,20 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _split(url):
+    try:
+        return urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # "http://[::1": an unclosed IPv6 address
+        return None
+
+
 @on_write(TYPE)
 def check_webhook(store: ResourceStore, attributes: dict, links: dict) -> None:
     """https (or http to loopback) and known topics; the full URL is kept, the served one truncated."""
     problems = []
     url = attributes.get("endpoint_url")
     if url is not None:
-        parts = urlsplit(url) if isinstance(url, str) else None
+        parts = _split(url)
         if parts is None or not parts.hostname or not (
                 parts.scheme == "https" or (parts.scheme == "http" and is_loopback(parts.hostname))):
             problems.append(Problem("data.attributes.endpoint_url", "invalid",
