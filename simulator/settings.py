@@ -77,11 +77,15 @@ class Settings:
     # Campaigns
     klaviyo_campaign_recipients_at: str = "send_time"  # when a campaign's audience is taken: "send_time" (as the send starts) | "scheduled_time" (when the send job is made; local-time sends always are)
     klaviyo_campaign_email_consent: str = "receivable"  # who a campaign emails: "receivable" (subscribed or never subscribed, as Klaviyo sends) | "subscribed" (explicit opt-in only)
+    # system webhooks: a delivery that failed (no answer, 429 or 5xx) is tried again this long after, doubling each time
+    klaviyo_webhook_retry_seconds: int = 60
+    klaviyo_webhook_attempt_limit: int = 5  # attempts per delivery, the first included; then it is failed
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded
     journal_limit: int = 50_000  # requests in /_sim/journal
     outbox_limit: int = 100_000  # messages in the outbox (offsets stay counted from the first ever sent)
+    webhook_delivery_limit: int = 10_000  # Klaviyo webhook deliveries per account in /_sim/klaviyo/webhook-deliveries
     run_limit: int = 100_000  # finished automation and flow runs in /_sim/runs (live runs are always kept)
     event_limit: int = 100_000  # events per account: what segments, filters and GET /events can still see
     account_limit: int = 1_000  # accounts per vendor; one more drops the one least recently used, with its data

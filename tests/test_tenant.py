@@ -25,7 +25,7 @@ def test_every_declared_part_is_made_once_on_first_read(tenant_class):
 
 
 def test_the_engine_state_is_declared_apart_from_the_vendor_resources():
-    assert {n for n, p in Account.parts().items() if p.kind == ENGINE} == {"flow_runs"}
+    assert {n for n, p in Account.parts().items() if p.kind == ENGINE} == {"flow_runs", "webhook_deliveries"}
     assert {n for n, p in Brand.parts().items() if p.kind == ENGINE} == {"automation_runs"}
 
 

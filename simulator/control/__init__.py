@@ -209,4 +209,4 @@ def change_settings():
 
 
 # Seeding what vendor APIs cannot create lives in one module per vendor, on the same blueprint.
-from simulator.control import access, console, faults, health, omnisend, runs, snapshots  # noqa: E402,F401
+from simulator.control import access, console, faults, health, klaviyo, omnisend, runs, snapshots  # noqa: E402,F401

@@ -26,7 +26,7 @@ class Message:
     test: bool = False  # a test send (e.g. an automation block's test email), not a real delivery
     html: str | None = None  # an email's rendered body (engine/email_render.py); None for SMS, push, tests
     text: str | None = None  # its plain-text part
-    campaign_id: str | None = None  # the Klaviyo campaign that sent it (workflow_id says the same); None for flows
+    campaign_id: str | None = None  # the campaign that sent it (None for a flow's or an automation's message)
 
     def to_json(self) -> dict:
         return asdict(self)

@@ -26,12 +26,14 @@ from simulator.engine import Engine
 from simulator.engine import klaviyo_conditions as conditions
 from simulator.engine.durations import UTC, on_allowed_weekday, on_local_day_at, zone
 from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, context_of, render
+from simulator.engine.klaviyo_webhooks import KlaviyoWebhooks
 from simulator.engine.messages import send
 from simulator.engine.runs import Run
 from simulator.engine.webhooks import traced
 from simulator.engine.klaviyo_campaigns import CampaignSender
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.campaigns import CampaignDelivery
+from simulator.klaviyo.account_settings import account_settings_of
 from simulator.klaviyo.events import Event, events_of
 from simulator.klaviyo.flows import Flow, flows_of
 from simulator.klaviyo.lists import MembershipChange
@@ -87,10 +89,11 @@ class KlaviyoRuntime:
         self.engine = engine
         self.settings = settings
         self.campaigns = CampaignSender(self)
+        self.webhooks = KlaviyoWebhooks(engine, settings)  # system webhooks: events out to subscribers
 
     def attach(self, account: Account) -> Account:
         account.listeners.append(self.on_happening)
-        return account
+        return self.webhooks.attach(account)
 
     def now(self) -> _dt.datetime:
         return self.engine.clock.now()
@@ -267,7 +270,7 @@ class KlaviyoRuntime:
     def delay_end(self, account: Account, profile: Profile, data: dict, now: _dt.datetime) -> _dt.datetime:
         """Minutes and hours are elapsed time, so are plain days (N x 24 h); with `delay_until_time`
         days are calendar days in the delay's timezone, then `delay_until_weekdays` moves forward."""
-        tz = self.tz(profile, data.get("timezone"))
+        tz = self.tz(account, profile, data.get("timezone"))
         value, unit = int(data.get("value") or 0), data.get("unit", "days")
         if unit == "days" and data.get("delay_until_time"):
             due = on_local_day_at(now, value, data["delay_until_time"], tz)
@@ -276,10 +279,10 @@ class KlaviyoRuntime:
         return on_allowed_weekday(due, data.get("delay_until_weekdays"), tz)
 
     @staticmethod
-    def tz(profile: Profile, name: str | None) -> _dt.tzinfo:
-        """`profile`: the profile's location timezone, else UTC (the sandbox has no account timezone)."""
+    def tz(account: Account, profile: Profile, name: str | None) -> _dt.tzinfo:
+        """`profile`: the profile's location timezone, else the account's (`GET /api/accounts`)."""
         if name in (None, "profile"):
-            name = (profile.location or {}).get("timezone")
+            name = (profile.location or {}).get("timezone") or account_settings_of(account).timezone
         return zone(name) if name else UTC
 
     # -- sending -----------------------------------------------------------------------------

@@ -20,6 +20,9 @@ class Account(Tenant):
     # backfill), each list or segment membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange,
     # klaviyo.segments.SegmentChange) and each profile change (klaviyo.profiles.ProfileChanged).
     listeners: list[Callable[["Account", Any], None]] = field(default_factory=list)
+    # Called with (account, event) for every event recorded, backfill or not, whoever recorded it
+    # (the API or Klaviyo itself): what system webhooks carry.
+    recorders: list[Callable[["Account", Any], None]] = field(default_factory=list)
     scheduler: Any = None  # core.scheduler.Scheduler: where accepted (202) work waits to be processed
     settings: Any = None  # the sandbox's Settings, read when the work is accepted
 
@@ -32,8 +35,12 @@ class Account(Tenant):
                                "who is in each segment and since when (the segments themselves are resources)")
     resources = resource("simulator.klaviyo.resources:ResourceStore",
                          "every other resource (campaigns, catalogs, templates...), stored as sent")
+    account_settings = resource("simulator.klaviyo.account_settings:AccountSettings.made",
+                                "the account's own settings (timezone, currency...), as GET /api/accounts answers")
     flow_runs = engine("simulator.engine.klaviyo:FlowState",
                        "flow entries per profile, live runs, last sends (re-entry, Smart Sending)")
+    webhook_deliveries = engine("simulator.klaviyo.webhooks:DeliveryLog",
+                                "system webhook deliveries and their attempts (/_sim/klaviyo/webhook-deliveries)")
 
     def notify(self, happening: Any) -> None:
         for listener in list(self.listeners):

@@ -30,7 +30,7 @@ from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.profiles import Profile, profiles_of
-from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_operation, on_update, resources_of
+from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_operation, on_write, resources_of
 from simulator.klaviyo.segments import segment_members
 
 STRATEGIES = ("static", "throttled", "immediate", "smart_send_time")
@@ -58,8 +58,6 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
     """A draft, its messages as campaign-message records linked to it (what `GET
     /campaigns/{id}/campaign-messages` reads and `messages.channel` filters on) and a first recipient
     estimate: https://developers.klaviyo.com/en/reference/create_campaign."""
-    check_send_strategy(attributes.get("send_strategy"))
-    check_audiences(store.account, attributes.get("audiences"))
     attributes.setdefault("status", "Draft")
     attributes.setdefault("archived", False)
     attributes["send_strategy"] = attributes.get("send_strategy") or {"method": "immediate"}  # "Defaults to 'Immediate'"
@@ -76,9 +74,9 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
     return campaign_id
 
 
-@on_update("campaign")
-def campaign_update(store: ResourceStore, type_: str, attributes: dict, now: _dt.datetime) -> None:
-    """An update's strategy and audiences are checked as a new campaign's are."""
+@on_write("campaign")
+def campaign_checks(store: ResourceStore, type_: str, attributes: dict, links: dict, now: _dt.datetime) -> None:
+    """A new or updated campaign's strategy and audiences (create_campaign's request schema)."""
     check_send_strategy(attributes.get("send_strategy"))
     check_audiences(store.account, attributes.get("audiences"))
 

@@ -87,6 +87,8 @@ class EventBook:
         while settings is not None and len(self.records) > settings.event_limit:
             self._forget(next(iter(self.records)))
         self.account.notify(ProfileChanged(event.profile_id, event.processed))  # segments count it
+        for recorder in list(self.account.recorders):
+            recorder(self.account, event)
         return True
 
     def _forget(self, event: Event) -> None:

@@ -1,5 +1,5 @@
 """Vendor rules about resources the generic store holds, one function each (`resources.on_create`,
-`on_update`, `after_write`, `on_operation`, `seeded`).
+`on_write`, `after_write`, `on_operation`, `seeded`).
 
 A create rule may refuse (raise), name the record's id (return it) or complete the attributes it
 stores; an operation rule does what a POST that is no plain create does (clone, render); a seed
@@ -16,7 +16,7 @@ from simulator.engine.klaviyo_template import TemplateSyntaxError, render
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.klaviyo import segments, tracking
 from simulator.klaviyo.account import Account
-from simulator.klaviyo.resources import (Resource, ResourceStore, after_write, on_create, on_operation, on_update,
+from simulator.klaviyo.resources import (Resource, ResourceStore, after_write, on_create, on_operation, on_write,
                                          resources_of, seeded)
 
 TEMPLATE_LIMIT = 1000  # templates an account may create through the API
@@ -32,9 +32,8 @@ def catalog_id(store: ResourceStore, type_: str, attributes: dict, now: _dt.date
     return record_id
 
 
-@on_create("segment")
-@on_update("segment")
-def segment_definition(store: ResourceStore, type_: str, attributes: dict, now: _dt.datetime) -> None:
+@on_write("segment")
+def segment_definition(store: ResourceStore, type_: str, attributes: dict, links: dict, now: _dt.datetime) -> None:
     """A definition the sandbox cannot evaluate is refused (klaviyo/segments.py says which)."""
     if "definition" in attributes:
         segments.check_definition(store.account, attributes["definition"])

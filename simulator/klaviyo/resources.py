@@ -7,10 +7,11 @@ links to the owner (an item created with `categories` is among that category's `
 
 A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
 with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
-error) and may name the record's id. `@on_update(type)` sees the attributes an update is about to store and may
-refuse them; `@after_write(type)` hears of each record of the type created, updated or deleted (a segment's
-members follow its definition); `@on_operation(id)` does what a POST that is no plain create does
-(`template-clone`, `template-render`); `@seeded(type)` makes what the type holds before any write.
+error) and may name the record's id. `@on_write(type)` checks what a create or an update is about to
+store (attributes and linkage) and may refuse or complete it; `@after_write(type)` hears of each record
+of the type created, updated or deleted (a segment's members follow its definition); `@on_operation(id)`
+does what a POST that is no plain create does (`template-clone`, `template-render`, campaign sends);
+`@seeded(type)` makes what the type holds before any write.
 
 Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
 passed on the clock, applying their items then; an item the job cannot apply is counted as failed
@@ -27,12 +28,13 @@ from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
-WriteRule = Callable[["ResourceStore", str, str, "_dt.datetime | None"], None]  # (store, type, id, now; None: deleted)
+WriteCheck = Callable[["ResourceStore", str, dict, dict, _dt.datetime], None]  # (store, type, attributes, links, now)
+WrittenRule = Callable[["ResourceStore", str, str, "_dt.datetime | None"], None]  # (store, type, id, now; None: deleted)
 OperationRule = Callable[[Account, dict, _dt.datetime], "Resource"]
 SeedRule = Callable[["ResourceStore"], None]
 _ON_CREATE: dict[str, CreateRule] = {}
-_ON_UPDATE: dict[str, CreateRule] = {}
-_AFTER_WRITE: dict[str, WriteRule] = {}
+_ON_WRITE: dict[str, WriteCheck] = {}
+_AFTER_WRITE: dict[str, WrittenRule] = {}
 _OPERATIONS: dict[str, OperationRule] = {}
 _SEEDS: dict[str, SeedRule] = {}
 
@@ -52,10 +54,11 @@ def on_create(*types: str):
     return _register_in(_ON_CREATE, types)
 
 
-def on_update(*types: str):
-    """Register a rule run before a record of any of `types` is updated: `rule(store, type,
-    attributes, now)` raises to refuse the attributes about to be stored."""
-    return _register_in(_ON_UPDATE, types)
+def on_write(*types: str):
+    """Register a check run before a record of any of `types` is created or updated: `check(store,
+    type, attributes, links, now)` (what the request is about to store) raises to refuse and may
+    complete them."""
+    return _register_in(_ON_WRITE, types)
 
 
 def after_write(*types: str):
@@ -116,6 +119,7 @@ class ResourceStore:
                stamps: tuple[str, ...] = (), record_id: str | None = None) -> Resource:
         """A new record; `stamps` are the timestamp attributes its type serves (`created`...)."""
         records = self.of(type_)
+        self._check(type_, attributes, links, now)
         rule = _ON_CREATE.get(type_)
         record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
@@ -128,14 +132,17 @@ class ResourceStore:
     def update(self, type_: str, record_id: str, attributes: dict, links: dict, now: _dt.datetime,
                stamps: tuple[str, ...] = ()) -> Resource:
         record = self.of(type_).get(record_id)
-        rule = _ON_UPDATE.get(type_)
-        if rule is not None:
-            rule(self, type_, attributes, now)
+        self._check(type_, attributes, links, now)
         record.attributes.update(attributes)
         record.attributes.update({name: iso(now) for name in stamps})
         record.links.update(links)
         _written(self, type_, record_id, now)
         return record
+
+    def _check(self, type_: str, attributes: dict, links: dict, now: _dt.datetime) -> None:
+        check = _ON_WRITE.get(type_)
+        if check is not None:
+            check(self, type_, attributes, links, now)
 
     def delete(self, type_: str, record_id: str) -> None:
         self.of(type_).remove(record_id)
@@ -233,4 +240,4 @@ def _linkage(data) -> list[Link] | Link | None:
     return None
 
 
-from simulator.klaviyo import campaigns, resource_rules  # noqa: E402,F401  (registers the rules)
+from simulator.klaviyo import campaigns, resource_rules, webhooks  # noqa: E402,F401  (registers the rules)

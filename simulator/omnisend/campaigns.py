@@ -4,8 +4,9 @@ Rules (sources in docs/omnisend-v3.md):
 * statuses draft | paused | scheduled | inProgress | sent;
 * only a draft or scheduled campaign can be started; it is then inProgress, and after
   `v3_campaign_send_seconds` on the clock it is sent: every contact whose email is subscribed at that
-  moment gets one message in the outbox and becomes one of the campaign's contacts (a campaign's
-  segments do not narrow the audience: v3 cannot make segments, and seeded ids need not exist);
+  moment gets one message in the outbox and becomes one of the campaign's contacts (a seeded
+  campaign's segments do not narrow the audience: v3 cannot make segments, and seeded ids need not
+  exist; a dated-line campaign's audience does, `CampaignBook.audience`);
 * which campaigns can be deleted is the `v3_campaign_delete` setting (the spec's note is ambiguous);
 * the counters (sent, opened, ...) are counted from the campaign's contacts.
 
@@ -25,7 +26,8 @@ from simulator.core.scheduler import Scheduler
 from simulator.core.timefmt import iso
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.omnisend.brand import Brand
-from simulator.omnisend.contacts import contacts_of
+from simulator.omnisend.contacts import Contact, contacts_of
+from simulator.omnisend.segments import members
 from simulator.core.records import Records
 
 STATUSES = ("draft", "paused", "scheduled", "inProgress", "sent")
@@ -120,6 +122,10 @@ class CampaignBook:
     def get(self, campaign_id: str) -> Campaign:
         return self._campaigns.get(campaign_id)
 
+    def holds(self, campaign: Campaign) -> bool:
+        """Whether `campaign` is still this book's (not deleted while a send waited)."""
+        return self._campaigns.find(campaign.id) is campaign
+
     def add(self, data: CampaignInput, now: _dt.datetime) -> Campaign:
         """Seed a campaign (the control API stands in for the Omnisend app, where campaigns are made)."""
         problems = []
@@ -181,19 +187,34 @@ class CampaignBook:
         return campaign
 
     def send(self, campaign: Campaign, outbox: Outbox, now: _dt.datetime) -> None:
-        """Deliver to every email-subscribed contact: one outbox message each; the campaign is sent."""
-        if self._campaigns.find(campaign.id) is not campaign or campaign.status != "inProgress":
+        """Deliver to the campaign's audience as it stands now: one outbox message each; the campaign is sent."""
+        if not self.holds(campaign) or campaign.status != "inProgress":
             return  # deleted (or changed) while it waited
-        book = contacts_of(self.brand)
-        for contact in book.page(None, len(book) + 1, lambda c: c.status("email") == "subscribed")[0]:
+        for contact in self.audience(campaign, now):
             if contact.id in campaign.recipients:
                 continue
+            address = contact.phone if campaign.channel == "sms" else contact.email
             campaign.recipients[contact.id] = Recipient(contact.id, contact.email)
             outbox.add(Message(id=self.brand.ids.next("message", "uuid"), vendor="omnisend", account=self.brand.id,
-                               channel="email", recipient=contact.email, workflow_id=campaign.id,
-                               workflow_name=campaign.name, step_id=campaign.id, subject=campaign.subject,
-                               sent_at=iso(now)))
+                               channel=campaign.channel, recipient=address, workflow_id=campaign.id,
+                               workflow_name=campaign.name, step_id=campaign.id,
+                               subject=campaign.subject if campaign.channel == "email" else None,
+                               sent_at=iso(now), campaign_id=campaign.id))
         campaign.status, campaign.end_date, campaign.updated_at = "sent", now, now
+
+    def audience(self, campaign: Campaign, now: _dt.datetime) -> list[Contact]:
+        """The contacts subscribed on the campaign's channel (email or SMS; no contact holds a push
+        subscription here), narrowed by a dated-line audience: in one of `includedSegmentIDs` (none
+        named: every subscriber, as the spec's Audience says) and in none of `excludedSegmentIDs`.
+        A campaign seeded through v3 names segments that need not exist: its audience is every subscriber."""
+        book = contacts_of(self.brand)
+        found = book.page(None, len(book) + 1, lambda c: c.status(campaign.channel) == "subscribed")[0]
+        audience = campaign.details.get("audience")
+        if not isinstance(audience, dict):
+            return found
+        included = [members(self.brand, s, now) for s in audience.get("includedSegmentIDs") or []]
+        excluded = set().union(*(members(self.brand, s, now) for s in audience.get("excludedSegmentIDs") or []))
+        return [c for c in found if (not included or any(c.id in ids for ids in included)) and c.id not in excluded]
 
     def _recipients(self, raw: list[dict], problems: list[Problem]) -> list[Recipient]:
         book = contacts_of(self.brand)
@@ -253,8 +274,21 @@ class CampaignSearch:
 
 
 def send_on_clock(book: CampaignBook, campaign: Campaign, scheduler: Scheduler, outbox: Outbox,
-                  delay: _dt.timedelta) -> None:
+                  delay: _dt.timedelta, start_at: _dt.datetime | None = None) -> None:
+    """Send `delay` after now, or, for a scheduled campaign, start it at `start_at` and send `delay` after that."""
+    if start_at is not None:
+        scheduler.at(start_at, partial(_start_now, book, campaign, scheduler, outbox, delay),
+                     f"campaign {campaign.id} start")
+        return
     scheduler.after(delay, partial(_send_now, book, campaign, outbox, scheduler.clock), f"campaign {campaign.id} send")
+
+
+def _start_now(book: CampaignBook, campaign: Campaign, scheduler: Scheduler, outbox: Outbox,
+               delay: _dt.timedelta) -> None:
+    if not book.holds(campaign) or campaign.status != "scheduled" or campaign.dated_state:
+        return  # deleted or canceled while it waited
+    book.start(campaign.id, scheduler.clock.now())
+    send_on_clock(book, campaign, scheduler, outbox, delay)
 
 
 def _send_now(book: CampaignBook, campaign: Campaign, outbox: Outbox, clock) -> None:

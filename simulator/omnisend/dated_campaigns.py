@@ -6,7 +6,9 @@ reference (https://api-docs.omnisend.com/reference, "Campaigns"):
   status (409 otherwise), with at most one booster (409);
 * only a draft can be updated (409 otherwise: "copy it and edit the copy");
 * copy makes a new draft named "Copy of: <name>" with the original's content, audience and settings;
-* send submits a draft (409 for any other status); it then sends on the clock as a v3 start does;
+* send submits a draft (409 for any other status): `immediate` starts it now, `scheduled` keeps it
+  scheduled until `scheduledAt` (in the future, within a year: 409 otherwise); started, it sends on
+  the clock as a v3 start does, to its audience (`CampaignBook.audience`) as it stands then;
 * cancel: a scheduled or paused campaign, or a started email campaign, becomes canceled (409 else);
 * test-email: email campaigns only (422 otherwise), to 1-5 recipients, marked `test` in the outbox;
 * A/B stop needs a started A/B campaign, resume a stopped one (409 else; 422 for a non-A/B one);
@@ -22,7 +24,8 @@ import copy
 import datetime as _dt
 
 from simulator.core.outbox import Message, Outbox
-from simulator.core.timefmt import iso
+from simulator.core.timefmt import iso, parse_instant
+from simulator.engine.durations import zone
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.omnisend.automations import Unprocessable
 from simulator.omnisend.campaigns import Campaign, CampaignBook, CampaignSearch, dated_status, parent_of
@@ -106,9 +109,38 @@ def copy_of(book: CampaignBook, campaign_id: str, now: _dt.datetime) -> Campaign
     return made
 
 
-def send(book: CampaignBook, campaign_id: str, now: _dt.datetime) -> Campaign:
-    _draft_only(book.get(campaign_id), "sent")
-    return book.start(campaign_id, now)
+def send(book: CampaignBook, campaign_id: str, now: _dt.datetime) -> tuple[Campaign, _dt.datetime | None]:
+    """Submit a draft: `immediate` starts it now; `scheduled` (and `personalized`) leave it scheduled
+    until its start, which is returned (None: started now). `send_on_clock` does the rest."""
+    campaign = book.get(campaign_id)
+    _draft_only(campaign, "sent")
+    start_at = _start_time(book, campaign, now)
+    if start_at is None:
+        return book.start(campaign_id, now), None
+    campaign.status, campaign.updated_at = "scheduled", now
+    return campaign, start_at
+
+
+def _start_time(book: CampaignBook, campaign: Campaign, now: _dt.datetime) -> _dt.datetime | None:
+    """When the sending strategy starts the send: `scheduledAt` for `scheduled`, which must be in the
+    future and within a year; for `personalized` the start of that day in the brand's timezone (the
+    next whole hour when that day is today). Anything else is content that does not allow sending (409)."""
+    settings = campaign.details.get("sendingSettings") or {}
+    strategy = settings.get("strategy") or "immediate"
+    if strategy == "immediate":
+        return None
+    try:
+        at = parse_instant(settings.get("scheduledAt"))
+    except ValueError:
+        raise Conflict(f"A {strategy} campaign needs sendingSettings.scheduledAt to be sent.") from None
+    if strategy == "personalized":
+        tz = zone(book.brand.profile.timezone)
+        day, today = at.astimezone(tz).date(), now.astimezone(tz).date()
+        at = (now.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1) if day == today
+              else _dt.datetime.combine(day, _dt.time(), tz).astimezone(_dt.timezone.utc))
+    if not now < at <= now + _dt.timedelta(days=365):
+        raise Conflict(f"sendingSettings.scheduledAt must be in the future and within one year; it is {iso(at)}.")
+    return at
 
 
 def cancel(book: CampaignBook, campaign_id: str, now: _dt.datetime) -> Campaign:

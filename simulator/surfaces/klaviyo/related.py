@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from simulator.errors import NotFound
+from simulator.klaviyo.account_settings import account_settings_of
 from simulator.klaviyo.events import events_of
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.metrics import metrics_of
@@ -77,14 +78,8 @@ def profile_id_for_event(event_id: str):
 
 
 def account_json() -> dict:
-    company = account().id
-    return resource("account", company, {
-        "test_account": False, "public_api_key": company, "locale": "en-US", "timezone": "UTC",
-        "preferred_currency": "USD", "industry": None,
-        "contact_information": {"default_sender_name": "Flow Sandbox", "default_sender_email": "sender@example.com",
-                                "website_url": "https://example.com", "organization_name": "Flow Sandbox",
-                                "street_address": {"address1": None, "address2": None, "city": None, "region": None,
-                                                   "country": None, "zip": None}}})
+    owner = account()
+    return resource("account", owner.id, {**account_settings_of(owner).to_json(), "public_api_key": owner.id})
 
 
 @api_blueprint.get("/accounts")

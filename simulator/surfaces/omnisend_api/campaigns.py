@@ -100,10 +100,10 @@ def copy_campaign(campaign_id: str):
 @operation("sendCampaign")
 def send_campaign(campaign_id: str):
     book = campaigns_of(brand())
-    campaign = rules.send(book, campaign_id, now())
+    campaign, start_at = rules.send(book, campaign_id, now())
     settings = sandbox().settings
     send_on_clock(book, campaign, sandbox().scheduler, sandbox().messages,
-                  _dt.timedelta(seconds=settings.v3_campaign_send_seconds))
+                  _dt.timedelta(seconds=settings.v3_campaign_send_seconds), start_at)
     return empty(204)
 
 
