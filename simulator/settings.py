@@ -69,6 +69,12 @@ class Settings:
     klaviyo_smart_sending_email_hours: int = 16
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
+    # Conversion attribution windows for reports, Klaviyo's defaults (https://help.klaviyo.com/hc/en-us/articles/28413442705435)
+    klaviyo_attribution_email_open_hours: int = 120  # a conversion this soon after an email open is credited to it (0: opens credit nothing)
+    klaviyo_attribution_email_click_hours: int = 120  # after an email click
+    klaviyo_attribution_sms_click_hours: int = 120  # after an SMS click
+    klaviyo_attribution_sms_delivery_hours: int = 12  # after an SMS is delivered
+    klaviyo_attribution_push_open_hours: int = 24  # after a push notification is opened
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded
