@@ -1,5 +1,6 @@
 """The Reporting API (flow values and series, campaign values) and metric aggregates: the request
-checked as the spec states it, the figures computed by `simulator.klaviyo.reporting` from the
+checked against its contract (contracts/klaviyo/<operationId>.json, the spec's request schema) and
+the rules the spec states in words, the figures computed by `simulator.klaviyo.reporting` from the
 sandbox's own sends, engagement and conversions.
 
 Their rate limits (values and series reports 1/s, 2/m, 225/d; metric aggregates 3/s, 60/m) are the
@@ -14,9 +15,8 @@ from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo import reporting
 from simulator.klaviyo.metrics import metrics_of
 from simulator.surfaces.klaviyo import api_blueprint, operation
-from simulator.surfaces.klaviyo.common import account, now
+from simulator.surfaces.klaviyo.common import account, checked_body, now
 from simulator.surfaces.klaviyo.filters import parse_filter
-from simulator.surfaces.klaviyo.generic import _data
 
 ATTRIBUTES = "data.attributes"
 # group_by per report kind: what it allows, what it must include, what it is when not given
@@ -57,7 +57,9 @@ def _strings(attributes: dict, name: str, allowed: tuple[str, ...], required: bo
     return value
 
 
-def _metric(metric_id: str, name: str) -> str:
+def _metric(metric_id, name: str) -> str:
+    if not isinstance(metric_id, str) or not metric_id:
+        raise _problem(name, "required")
     if metric_id not in metrics_of(account()).records:
         raise MissingReferences([Problem(f"{ATTRIBUTES}.{name}", "invalid",
                                          detail=f"A metric with id {metric_id} does not exist.")])
@@ -90,8 +92,7 @@ def _report_filter(kind: str, text: str | None) -> list[tuple[str, str, object]]
 
 
 def _report_query(kind: str, series: bool) -> reporting.ReportQuery:
-    facts = g.operation.facts
-    attributes = _data(facts)["attributes"]
+    attributes = checked_body(g.operation.id)["data"]["attributes"]
     statistics = _strings(attributes, "statistics", reporting.STATISTICS)
     tz = reporting.zone_of(account())
     start, end = reporting.timeframe(attributes["timeframe"], now(), tz)
@@ -200,7 +201,7 @@ def _sorted(rows: list[dict], key: str | None, by: list[str]) -> list[dict]:
 @api_blueprint.post("/metric-aggregates")
 @operation("query_metric_aggregates")
 def query_metric_aggregates():
-    attributes = _data(g.operation.facts)["attributes"]
+    attributes = checked_body(g.operation.id)["data"]["attributes"]
     metric_id = _metric(attributes["metric_id"], "metric_id")
     measurements = _strings(attributes, "measurements", MEASUREMENTS)
     interval = attributes.get("interval") or "day"
