@@ -23,6 +23,15 @@ GAP_SENTENCE = (
     "open or click within the attribution window); recovered revenue is only the orders that would not have "
     "happened without any message, against the same journeys with none — the gap between the two "
     "bars is what this demo is about.")
+DASHBOARD_SENTENCE = (
+    "Klaviyo's dashboard figure is its own flow-values report, read through the API at the end of the run as a "
+    "merchant's reporting would: the Placed Order value Klaviyo credits to the arm's flows, each order to the last "
+    "flow email its shopper opened or clicked within 5 days (Klaviyo's default attribution). It also credits orders "
+    "the shopper would have placed without any email, so it usually runs above what the flows truly earned; the "
+    "true incremental revenue counts only the orders that happen because a message was sent, against the same "
+    "journeys with none. More flows, or clones of them, raise the dashboard's figure whether or not they add an "
+    "order. The run's own last-touch figure beside it differs only where Klaviyo never received an order or tied "
+    "it to another profile than the recipient's.")
 
 CSS = """
 :root { color-scheme: light; }
@@ -326,6 +335,31 @@ def _revenue_section(report: dict, arms: list[tuple[str, dict, str]], currency: 
             f'</h2><p class="gap">{_esc(GAP_SENTENCE)}</p>{_legend(series)}{chart}</section>')
 
 
+def _dashboard_section(report: dict, arms: list[tuple[str, dict, str]], currency: str) -> str:
+    """Per Klaviyo arm: what Klaviyo's flow-values report says beside the true incremental revenue."""
+    rows = []
+    for name, arm, _ in arms:
+        if "klaviyo_dashboard" not in arm:
+            continue
+        said = arm["klaviyo_dashboard"]
+        if said is None:
+            cells = '<td class="num" colspan="3">Klaviyo did not answer the report</td>'
+        else:
+            cells = (f'<td class="num">{_int(said["recipients"])}</td><td class="num">{_int(said["conversions"])}</td>'
+                     f'<td class="num">{_esc(_money(said["conversion_value"], currency))}</td>')
+        rows.append(f'<tr data-arm="{_esc(name)}"><td>{_esc(name)}</td>{cells}'
+                    f'<td class="num">{_esc(_money(arm.get("attributed_revenue"), currency))}</td>'
+                    f'<td class="num">{_esc(_money(arm.get("recovered_revenue"), currency))}</td></tr>')
+    if not rows:
+        return ""
+    first = " (the first replication)" if report.get("replications", 1) > 1 else ""
+    return (f'<section id="klaviyo-dashboard"><h2>What Klaviyo\'s dashboard would say{first}</h2>'
+            f'<p class="gap">{_esc(DASHBOARD_SENTENCE)}</p><table><tr><th>arm</th>'
+            '<th class="num">flow recipients</th><th class="num">attributed conversions</th>'
+            '<th class="num">Klaviyo\'s conversion value</th><th class="num">attributed revenue (the run\'s last touch)</th>'
+            f'<th class="num">true incremental revenue</th></tr>{"".join(rows)}</table></section>')
+
+
 def _over_time_section(arms: list[tuple[str, dict, str]], currency: str) -> str:
     days, messages, recovered = _daily_series(arms)
     return ('<section id="over-time"><h2>Over the days of the run</h2>'
@@ -572,6 +606,7 @@ def render_html(report: dict) -> str:
         f'<body><main><header><h1 id="title">{_esc(scenario)} <span class="muted" id="seed">seed {_esc(seed)}</span></h1>'
         f'<p class="muted">{facts}</p><p id="description">{_esc(report.get("description", ""))}</p></header>'
         f'{_headline(report, arms, currency)}{_numbers_section(report, currency)}{_revenue_section(report, arms, currency)}'
+        f'{_dashboard_section(report, arms, currency)}'
         f'{_calibration_section(report)}{_sensitivity_section(report)}{_over_time_section(arms, currency)}'
         f'<h2>Arms{" (the first replication)" if report.get("replications", 1) > 1 else ""}</h2>'
         f'<div class="arms" id="arms">{cards}</div>'

@@ -15,10 +15,11 @@ organic journeys alone are the run without any message (`baseline`): recovered r
 revenue above it; attributed revenue is what last-touch credits."""
 from __future__ import annotations
 
+import datetime as _dt
 import random
 from dataclasses import dataclass
 
-from simulator.scenarios import journeys
+from simulator.scenarios import dashboard, journeys
 from simulator.scenarios.arm_setup import ArmSetup
 from simulator.scenarios.collector import quiet_collector
 from simulator.scenarios.forwarder import IdentityNetwork
@@ -94,9 +95,10 @@ class ArmRun:
             for event in self.population.events:
                 self.timeline.schedule(event.at, lambda e=event: self._capture(e))
             self._loop()
-            self.driver.advance_to(self.timeline.instant(max(self.end, self.timeline.now)))
+            finished = self.timeline.instant(max(self.end, self.timeline.now))
+            self.driver.advance_to(finished)
             self._read_messages()
-            return self._result(self.driver.runs())
+            return self._result(self.driver.runs(), self._dashboard(finished))
         finally:
             self.driver.close()
 
@@ -154,7 +156,21 @@ class ArmRun:
         self.driver.engage(message["id"], kind, "https://store.example/cart" if kind == "click" else None)
         self.attribution.touch(shopper_id, at, kind, message["workflow_name"])
 
-    def _result(self, runs: list[dict]) -> ArmResult:
+    def _dashboard(self, finished: _dt.datetime) -> dict | None:
+        """Klaviyo's flow-values report for the messages the run counted (None without a Klaviyo
+        account); a 429 waits on the sandbox's clock, after the run's end."""
+        key = self.setup.keys.get("klaviyo")
+        if key is None:
+            return None
+        clock = [finished]
+
+        def wait(seconds: float) -> None:
+            clock[0] += _dt.timedelta(seconds=seconds)
+            self.driver.advance_to(clock[0])
+        return dashboard.flow_values(self.driver.http, self.driver.base_url, key, self.start,
+                                     self.timeline.instant(self.end), wait)
+
+    def _result(self, runs: list[dict], klaviyo_dashboard: dict | None) -> ArmResult:
         visitors = len(self.population.shoppers)
         by_name = {s.name: s for s in self.senders}
         native, forwarder = by_name.get("native"), by_name.get("forwarder")
@@ -175,6 +191,8 @@ class ArmRun:
             **self.score.figures(runs, self.arm.workflows, self.purposes, self.population.recipients.get,
                                  self.calendar, self.scenario.horizon_days, self.scenario.duplicate_window_hours),
         }
+        if "klaviyo" in self.setup.keys:
+            figures["klaviyo_dashboard"] = klaviyo_dashboard  # None: Klaviyo would not answer the report
         if self.arm.holdout:
             figures["holdout_share"] = self.arm.holdout
         abandoned = [v.session_id for visits in self.population.visits.values() for v in visits

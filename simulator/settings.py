@@ -80,6 +80,12 @@ class Settings:
     # system webhooks: a delivery that failed (no answer, 429 or 5xx) is tried again this long after, doubling each time
     klaviyo_webhook_retry_seconds: int = 60
     klaviyo_webhook_attempt_limit: int = 5  # attempts per delivery, the first included; then it is failed
+    # Conversion attribution windows for reports, Klaviyo's defaults (https://help.klaviyo.com/hc/en-us/articles/28413442705435)
+    klaviyo_attribution_email_open_hours: int = 120  # a conversion this soon after an email open is credited to it (0: opens credit nothing)
+    klaviyo_attribution_email_click_hours: int = 120  # after an email click
+    klaviyo_attribution_sms_click_hours: int = 120  # after an SMS click
+    klaviyo_attribution_sms_delivery_hours: int = 12  # after an SMS is delivered
+    klaviyo_attribution_push_open_hours: int = 24  # after a push notification is opened
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded

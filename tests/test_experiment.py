@@ -59,6 +59,20 @@ def test_arms_that_differ_only_in_flow_names_give_identical_figures(paired):
     assert results["native"].revenue() == results["native renamed"].revenue()
 
 
+def test_a_klaviyo_arm_reads_what_klaviyos_dashboard_says_through_the_reporting_api(paired):
+    """The flow-values report the arm reads at its end counts the flows' messages the run counted, and
+    credits what the run's own last touch credits: with no false identity matches, Klaviyo receives
+    every order under its shopper's profile, so the two independent computations must agree."""
+    _, results = paired
+    for result in results.values():
+        figures = result.figures
+        said = figures["klaviyo_dashboard"]
+        assert said["recipients"] == figures["messages_sent"] and said["opens_unique"] > 0
+        assert said["conversion_value"] == figures["attributed_revenue"]
+        assert said["conversions"] <= figures["orders"]
+    assert results["clones"].figures["klaviyo_dashboard"]["conversions"] == 1
+
+
 def test_exclusions_change_only_the_outcomes_of_shoppers_whose_messages_changed(paired):
     population, results = paired
     with_clones, excluding = results["clones"], results["clones excluding"]

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from simulator.scenarios.report import (ARM_COLORS, ATTRIBUTED_COLOR, GAP_SENTENCE, MESSAGES_COLOR, RECOVERED_COLOR,
-                              render_html, summary_table, write_reports)
+from simulator.scenarios.report import (ARM_COLORS, ATTRIBUTED_COLOR, DASHBOARD_SENTENCE, GAP_SENTENCE, MESSAGES_COLOR,
+                                        RECOVERED_COLOR, render_html, summary_table, write_reports)
 
 ARMS = ("native", "native + Upstack Data (separate flows)", "native + identity resolution")
 CHROMIUM = shutil.which("chromium")
@@ -62,6 +62,9 @@ def sample_report() -> dict:
             "attributed_revenue": round(sum(row["attributed_revenue"] for row in by_day), 2),
             "by_day": by_day,
         }
+        arms[name]["klaviyo_dashboard"] = {"recipients": arms[name]["messages_sent"], "opens_unique": 300 + index,
+                                           "clicks_unique": 60 + index, "conversions": 20 + 5 * index,
+                                           "conversion_value": arms[name]["attributed_revenue"]}
     first = arms[ARMS[0]]
     metrics = ("identified", "workflow_entries", "messages_sent", "orders", "recovered_revenue", "attributed_revenue")
 
@@ -181,6 +184,22 @@ def test_the_page_states_the_runs_own_rules(report):
     page = render_html(report)
     assert ("an order within 5 days of a message open or click. Duplicates: two runs about one episode "
             "within 168 hours. Identity vendor: match rate 0.35, false matches 0.02.") in page
+
+
+def test_the_page_sets_klaviyos_dashboard_beside_the_true_incremental_revenue(report):
+    report["arms"][ARMS[2]]["klaviyo_dashboard"] = None  # Klaviyo did not answer the report
+    del report["arms"][ARMS[1]]["klaviyo_dashboard"]  # an arm without a Klaviyo account has no row
+    dom = Dom(render_html(report))
+    assert dom.find("section", id="klaviyo-dashboard")
+    assert any(DASHBOARD_SENTENCE in "".join(e[2]) for e in dom.find("p", "gap"))
+    start = next(i for i, e in enumerate(dom.elements) if e[1].get("id") == "klaviyo-dashboard")
+    end = next(i for i, e in enumerate(dom.elements) if i > start and e[0] == "section")
+    cells = ["".join(e[2]) for e in dom.elements[start:end] if e[0] == "td"]
+    first = report["arms"][ARMS[0]]
+    assert cells[:6] == [ARMS[0], f"{first['messages_sent']:,}", "20", f"{first['attributed_revenue']:,.2f} USD",
+                         f"{first['attributed_revenue']:,.2f} USD", f"{first['recovered_revenue']:,.2f} USD"]
+    assert cells[6:8] == [ARMS[2], "Klaviyo did not answer the report"]
+    assert len(cells) == 10  # the second row: its name, the refusal, attributed and recovered revenue
 
 
 def test_the_page_needs_nothing_from_outside(report):

@@ -115,9 +115,10 @@ class _Parser:
         return items
 
 
-def parse_filter(allowed: dict[str, set[str]]) -> list[tuple[str, str, object]]:
-    """The AND-ed conditions (field, operator, value) of `?filter=`, checked against `allowed`."""
-    text = request.args.get("filter")
+def parse_filter(allowed: dict[str, set[str]], text: str | None = None) -> list[tuple[str, str, object]]:
+    """The AND-ed conditions (field, operator, value) of `?filter=` (or of `text`, a filter a body
+    carries), checked against `allowed`."""
+    text = request.args.get("filter") if text is None else text
     if not text:
         return []
     parser = _Parser(_tokens(text))
