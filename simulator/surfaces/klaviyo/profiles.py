@@ -69,14 +69,15 @@ def _consent(c: Consent, can_receive: str, can: bool, detail: bool = True) -> di
 
 def subscriptions_json(profile: Profile) -> dict:
     """Consent per channel. Email marketing can reach anyone with an email who has not unsubscribed
-    (Klaviyo emails never-subscribed profiles); SMS and push need consent."""
+    and is not suppressed (Klaviyo emails never-subscribed profiles); SMS and push need consent."""
     email, sms, sms_tx, push = (profile.consent_of(c) for c in
                                 ("email.marketing", "sms.marketing", "sms.transactional", "push.marketing"))
     has_phone = bool(profile.get("phone_number"))
-    email_json = _consent(email, "can_receive_email_marketing",
-                          bool(profile.get("email")) and email.consent != "UNSUBSCRIBED")
+    email_json = _consent(email, "can_receive_email_marketing", profile.email_refusal() is None)
     email_json.update(custom_method_detail=email.custom_method_detail, double_optin=email.double_optin,
-                      suppression=[], list_suppressions=[])
+                      suppression=[{"reason": reason, "timestamp": iso(since)}
+                                   for reason, since in sorted(profile.suppression.items())],
+                      list_suppressions=[])
     sms_json = {"marketing": _consent(sms, "can_receive_sms_marketing", has_phone and sms.subscribed),
                 "transactional": _consent(sms_tx, "can_receive_sms_transactional", has_phone and sms_tx.subscribed)}
     return {"email": {"marketing": email_json}, "sms": sms_json,
