@@ -58,6 +58,9 @@ def test_an_import_job_makes_and_updates_profiles_and_says_each_bad_row(sb, kl):
     assert imported[0]["id"] == ann and imported[0]["attributes"]["last_name"] == "Lee"
     assert [p["id"] for p in kl.get(f"/lists/{vip}/profiles").json()["data"]] == [p["id"] for p in imported]
     assert [x["id"] for x in kl.get(f"/profile-bulk-import-jobs/{job_id}/lists").json()["data"]] == [vip]
+    read = kl.get(f"/profile-bulk-import-jobs/{job_id}", params={"include": "lists"}).json()
+    assert [x["id"] for x in read["included"]] == [vip] and read["data"]["relationships"]["lists"]["data"] == [
+        {"type": "list", "id": vip}]
 
 
 def test_import_rows_that_name_two_profiles_or_an_unknown_id_fail(sb, kl):
@@ -116,9 +119,12 @@ def test_suppressing_a_list_means_its_members_and_one_target_is_required(sb, kl)
     sb.clock.advance(seconds=1)
     assert kl.get(f"/profile-suppression-bulk-create-jobs/{job_id}").json()["data"]["relationships"]["lists"]["data"] == [
         {"type": "list", "id": vip}]
-    suppressed = [p["id"] for p in kl.get("/profiles", params={"additional-fields[profile]": "subscriptions"}).json()[
-        "data"] if p["attributes"]["subscriptions"]["email"]["marketing"]["suppression"]]
-    assert suppressed == [ann] and bob not in suppressed
+    reason = {"filter": "equals(subscriptions.email.marketing.suppression.reason,'USER_SUPPRESSED')"}
+    assert [p["id"] for p in kl.get("/profiles", params=reason).json()["data"]] == [ann]
+    since = {"filter": "greater-than(subscriptions.email.marketing.suppression.timestamp,2026-11-02T00:00:00Z)"}
+    assert [p["id"] for p in kl.get("/profiles", params=since).json()["data"]] == [ann]
+    by_time = kl.get("/profiles", params={"sort": "-subscriptions.email.marketing.suppression.timestamp"}).json()
+    assert [p["id"] for p in by_time["data"]] == [ann, bob]  # bob has none: last either way
     assert pointers(kl.post("/profile-suppression-bulk-create-jobs", json=suppression())) == ["/data"]
     assert pointers(kl.post("/profile-suppression-bulk-create-jobs", json=suppression("ann@example.com", list_id=vip))) == [
         "/data"]

@@ -161,11 +161,29 @@ def _included(records: list[Resource], facts: dict) -> list[dict] | None:
     store, seen, out = resources_of(account()), set(), []
     for record in records:
         for name in names:
-            for other in store.related((record.type, record.id), name, RELATED.get((record.type, name))):
-                if (other.type, other.id) not in seen:
-                    seen.add((other.type, other.id))
-                    out.append(resource_json(other))
+            for target in store.linkage((record.type, record.id), name, RELATED.get((record.type, name))):
+                found = None if target in seen else _json_of(*target)
+                if found is not None:
+                    seen.add(target)
+                    out.append(found)
     return out
+
+
+def _json_of(type_: str, record_id: str) -> dict | None:
+    """A linked resource as its own endpoint serves it: from the generic store, or the list or
+    profile a hand-written model holds (a bulk import job's `lists`)."""
+    record = resources_of(account()).of(type_).find(record_id)
+    if record is not None:
+        return resource_json(record)
+    from simulator.klaviyo.lists import lists_of
+    from simulator.klaviyo.profiles import profiles_of
+    from simulator.surfaces.klaviyo.lists import list_json
+    from simulator.surfaces.klaviyo.profiles import profile_json
+    if type_ == "list" and record_id in lists_of(account()).records:
+        return list_json(lists_of(account()).records.get(record_id))
+    if type_ == "profile" and record_id in profiles_of(account()).records:
+        return profile_json(account(), profiles_of(account()).records.get(record_id))
+    return None
 
 
 def _document(data, included: list[dict] | None, base: dict | None = None) -> dict:
