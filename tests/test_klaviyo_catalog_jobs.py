@@ -111,13 +111,22 @@ def test_back_in_stock_records_the_trigger_event(sb, kl):
         "relationships": {"variant": {"data": {"type": "catalog-variant", "id": "$custom:::$default:::V-1"}}}}}
     response = kl.post("/back-in-stock-subscriptions", json=body)
     assert response.status_code == 202 and response.content == b""
+    web = sb.client("klaviyo-client")
+    body["data"]["attributes"]["channels"] = ["SMS"]
+    body["data"]["attributes"]["profile"]["data"]["attributes"] = {"phone_number": "+15005550006"}
+    client = web.post("/back-in-stock-subscriptions", params={"company_id": sb.company_id()}, json=body)
+    assert client.status_code == 202, client.text
+    assert kl.get("/events").json()["data"] == []  # not processed yet
     sb.clock.advance(seconds=1)
-    included = kl.get("/events", params={"include": "metric"}).json()["included"]
-    assert [(m["attributes"]["name"], m["attributes"]["integration"]["name"]) for m in included] == [
-        ("Subscribed to Back in Stock", "Klaviyo")]
-    recorded = kl.get("/events").json()["data"][0]["attributes"]["event_properties"]
-    assert (recorded["variant_id"], recorded["item_id"], recorded["channels"]) == (
-        "$custom:::$default:::V-1", "$custom:::$default:::SKU-1", ["EMAIL"])
+    read = kl.get("/events", params={"include": "metric,profile"}).json()
+    assert [(m["attributes"]["name"], m["attributes"]["integration"]["name"])
+            for m in read["included"] if m["type"] == "metric"] == [("Subscribed to Back in Stock", "Klaviyo")]
+    assert sorted(p["attributes"]["email"] or p["attributes"]["phone_number"]
+                  for p in read["included"] if p["type"] == "profile") == ["+15005550006", "ann@example.com"]
+    recorded = [e["attributes"]["event_properties"] for e in read["data"]]
+    assert [(r["variant_id"], r["item_id"], r["channels"]) for r in recorded] == [
+        ("$custom:::$default:::V-1", "$custom:::$default:::SKU-1", ["EMAIL"]),
+        ("$custom:::$default:::V-1", "$custom:::$default:::SKU-1", ["SMS"])]
 
 
 def test_back_in_stock_checks_channels_and_the_variant(kl):

@@ -116,7 +116,9 @@ def accept_suppression(account: Account, data: dict, now: _dt.datetime) -> Resou
     links = {"lists": [("list", i) for i in groups["list"]], "segments": [("segment", i) for i in groups["segment"]]}
     suppress = type_.endswith("-create-job")
     work = partial(suppress_profiles if suppress else unsuppress_profiles, account, emails, members)
-    return queue_job(account, type_, links, len(emails) + len(members), work, now)
+    job = queue_job(account, type_, links, len(emails) + len(members), work, now)
+    job.attributes["skipped_count"] = 0
+    return job
 
 
 def _group_members(account: Account, groups: dict[str, list[str]]) -> list[str]:
