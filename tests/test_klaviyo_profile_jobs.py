@@ -203,3 +203,26 @@ def test_a_run_whose_profile_is_deleted_exits(sb, kl, metric):
     assert mail(sb) == []
     (run,) = sb.runs(vendor="klaviyo")
     assert (run["status"], run["reason"]) == ("exited", "the profile no longer exists")
+
+
+def test_queued_jobs_survive_a_snapshot(sb, kl):
+    """Queued work is data (module-level functions and partials), so a snapshot taken while it
+    waits restores it, and the restored sandbox completes it the same way."""
+    ann, typo = new_profile(kl, "ann@example.com"), new_profile(kl, "ann@exmaple.com", first_name="Annie")
+    accepted(kl, "/profile-bulk-import-jobs", import_body(row("bob@example.com"), row("bad")))
+    accepted(kl, "/catalog-item-bulk-create-jobs", {"data": {"type": "catalog-item-bulk-create-job", "attributes": {
+        "items": {"data": [{"type": "catalog-item", "attributes": {"external_id": "A", "title": "A"}}]}}}})
+    kl.post("/profile-merge", json=merge_body(ann, typo))
+    sim = sb.client("sim")
+    assert sim.post("/snapshots", json={"name": "queued"}).status_code == 201
+
+    def outcome() -> tuple:
+        sb.clock.advance(seconds=1)
+        jobs = [kl.get(path).json()["data"][0]["attributes"] for path in ("/profile-bulk-import-jobs",
+                                                                          "/catalog-item-bulk-create-jobs")]
+        return ([(j["status"], j["completed_count"], j["failed_count"]) for j in jobs],
+                [(p["id"], p["attributes"]["first_name"]) for p in kl.get("/profiles").json()["data"]])
+    first = outcome()
+    assert first[0] == [("complete", 1, 1), ("complete", 0, 1)] and (ann, "Annie") in first[1]
+    assert sim.post("/snapshots/queued/restore").status_code == 200
+    assert outcome() == first
