@@ -226,3 +226,35 @@ def test_queued_jobs_survive_a_snapshot(sb, kl):
     assert first[0] == [("complete", 1, 1), ("complete", 0, 1)] and (ann, "Annie") in first[1]
     assert sim.post("/snapshots/queued/restore").status_code == 200
     assert outcome() == first
+
+
+def unsubscribe_body(*emails: str, list_id: str | None = None) -> dict:
+    body = {"data": {"type": "profile-subscription-bulk-delete-job", "attributes": {"profiles": {"data": [
+        {"type": "profile", "attributes": {"email": e, "subscriptions": {"email": {"marketing": {"consent": "UNSUBSCRIBED"}}}}}
+        for e in emails]}}}}
+    if list_id:
+        body["data"]["relationships"] = {"list": {"data": {"type": "list", "id": list_id}}}
+    return body
+
+
+def test_bulk_unsubscribe_stops_email_and_list_members_only_leave_the_list(sb, kl, metric):
+    create(kl, metric_flow(metric("Started Checkout")))
+    vip = new_list(kl, "VIP")
+    ann, bob = new_profile(kl, "ann@example.com"), new_profile(kl, "bob@example.com")
+    kl.post(f"/lists/{vip}/relationships/profiles", json=members(ann))
+    answer = kl.post("/profile-subscription-bulk-delete-jobs", json=unsubscribe_body("ann@example.com", "bob@example.com",
+                                                                                    list_id=vip))
+    assert answer.status_code == 202 and answer.content == b""
+    sb.clock.advance(seconds=1)
+    assert kl.get(f"/lists/{vip}/profiles").json()["data"] == []
+    consent = {p["attributes"]["email"]: p["attributes"]["subscriptions"]["email"]["marketing"]["consent"]
+               for p in kl.get("/profiles", params={"additional-fields[profile]": "subscriptions"}).json()["data"]}
+    assert consent == {"ann@example.com": "NEVER_SUBSCRIBED", "bob@example.com": "UNSUBSCRIBED"}
+    for who in ("ann@example.com", "bob@example.com"):
+        kl.post("/events", json=event(who, "Started Checkout"))
+    sb.clock.advance(hours=2)
+    assert [m["recipient"] for m in mail(sb)] == ["ann@example.com"]
+    assert pointers(kl.post("/profile-subscription-bulk-delete-jobs", json=unsubscribe_body("nope"))) == [
+        "/data/attributes/profiles/data/0/attributes/email"]
+    assert errors(kl.post("/profile-subscription-bulk-delete-jobs", json=unsubscribe_body("a@example.com", list_id="NOPE")),
+                  404)[0]["source"]["pointer"] == "/data/relationships/list/data/id"

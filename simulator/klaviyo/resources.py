@@ -49,7 +49,8 @@ def on_create(*types: str):
     return register
 
 
-JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
+JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records",
+             "data-source-records")
 
 
 @dataclass
@@ -267,4 +268,4 @@ def _linkage(data) -> list[Link] | Link | None:
     return None
 
 
-from simulator.klaviyo import back_in_stock, profile_jobs, resource_rules  # noqa: E402,F401  (registers the rules)
+from simulator.klaviyo import back_in_stock, profile_jobs, resource_rules, subscriptions  # noqa: E402,F401  (rules)
