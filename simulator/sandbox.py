@@ -28,6 +28,7 @@ from simulator.engine.omnisend import OmnisendRuntime
 from simulator.engine.runs import RunLog
 from simulator.engine.webhooks import WebhookPoster
 from simulator.klaviyo.account import Account as KlaviyoAccount
+from simulator.klaviyo.segments import keep_current
 from simulator.omnisend.brand import Brand
 from simulator.settings import Settings
 
@@ -107,13 +108,13 @@ class Sandbox:
         return account
 
     def _new_klaviyo(self, company_id: str) -> KlaviyoAccount:
-        return self.klaviyo_engine.attach(KlaviyoAccount(company_id, IdFactory(self.seed, f"klaviyo:{company_id}"),
-                                                         self.clock.now(), scheduler=self.scheduler,
-                                                         settings=self.settings))
+        return self.klaviyo_engine.attach(keep_current(KlaviyoAccount(
+            company_id, IdFactory(self.seed, f"klaviyo:{company_id}"), self.clock.now(), scheduler=self.scheduler,
+            settings=self.settings)))
 
     def accounts(self) -> list[dict]:
         omnisend = [{"vendor": "omnisend", "id": b.id, "created_at": b.created_at.isoformat(),
-                     "contacts": len(b.stores["contacts"]) if "contacts" in b.stores else 0}
+                     "contacts": len(b.made().get("contacts", ()))}
                     for b in sorted(self._brands.values(), key=lambda b: b.id)]
         klaviyo = [{"vendor": "klaviyo", "id": a.id, "created_at": a.created_at.isoformat()}
                    for a in sorted(self._klaviyo.values(), key=lambda a: a.id)]

@@ -69,6 +69,8 @@ class Settings:
     klaviyo_smart_sending_email_hours: int = 16
     klaviyo_smart_sending_sms_hours: int = 24
     klaviyo_smart_sending_push_hours: int = 24
+    # while a segment counts from now ("in the last 30 days"), re-check every profile this often (0: only on changes)
+    klaviyo_segment_sweep_seconds: int = 3600
     # Every surface
     max_body_bytes: int = 2 * 1024 * 1024  # a larger request body is refused with 413
     # Retention: what a long-running server keeps, oldest dropped first, so its memory stays bounded

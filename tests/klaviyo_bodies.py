@@ -6,6 +6,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from simulator.klaviyo.profiles import ProfileChanged
+
 KEY = "pk_" + "a" * 34
 
 
@@ -22,9 +24,10 @@ def account(sb):
 
 @pytest.fixture
 def heard(account) -> list:
-    """What the account's listeners are told (processed events, membership changes), in order."""
+    """What the account's listeners are told that may trigger a flow (processed events, list and
+    segment membership changes: not `ProfileChanged`), in order."""
     told = []
-    account.listeners.append(lambda _, happening: told.append(happening))
+    account.listeners.append(lambda _, happening: None if isinstance(happening, ProfileChanged) else told.append(happening))
     return told
 
 

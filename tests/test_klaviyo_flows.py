@@ -118,7 +118,10 @@ def test_trigger_types_and_date_trigger_defaults(sb, kl, list_id):
     date = made(sb, kl, definition("", triggers=[triggers["Date Based"]]))["attributes"]["definition"]["triggers"][0]
     assert (date["timedelta_unit_before_date"], date["recurrence_frequency"], date["timezone"]) == \
         ("weeks", "monthly", "profile")
-    segment = made(sb, kl, definition("", triggers=[{"type": "segment", "id": "Seg001"}]))
+    sb.clock.advance(seconds=1)
+    segment_id = kl.post("/segments", json={"data": {"type": "segment", "attributes": {
+        "name": "Everyone", "definition": {"condition_groups": []}}}}).json()["data"]["id"]
+    segment = made(sb, kl, definition("", triggers=[{"type": "segment", "id": segment_id}]))
     assert segment["attributes"]["trigger_type"] == "Added to List"
 
 
@@ -133,6 +136,8 @@ RULES = {  # name -> (change to the valid definition, the pointers of the proble
     "unknown metric": (lambda d, m: d["triggers"][0].update(id="NOPE00"), {f"{ROOT}/triggers/0/id"}),
     "list without id": (lambda d, m: d.update(triggers=[{"type": "list"}]), {f"{ROOT}/triggers/0/id"}),
     "unknown list": (lambda d, m: d.update(triggers=[{"type": "list", "id": "NOPE00"}]), {f"{ROOT}/triggers/0/id"}),
+    "unknown segment": (lambda d, m: d.update(triggers=[{"type": "segment", "id": "NOPE00"}]),
+                        {f"{ROOT}/triggers/0/id"}),
     "trigger filter on another metric": (lambda d, m: d["triggers"][0].update(trigger_filter={"condition_groups": [{
         "conditions": [{"type": "metric-property", "metric_id": "NOPE00", "field": "$value",
                         "filter": {"type": "numeric", "operator": "greater-than", "value": 50}}]}]}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from tests.klaviyo_bodies import account, errors, event, kl, members, new_list, new_profile, pointers  # noqa: F401
 from tests.test_klaviyo_flow_engine import create, mail, metric, metric_flow  # noqa: F401 (metric: fixture)
+from tests.test_klaviyo_segments import definition, prop, segment
 
 
 def row(email: str | None = None, **attributes) -> dict:
@@ -258,3 +259,19 @@ def test_bulk_unsubscribe_stops_email_and_list_members_only_leave_the_list(sb, k
         "/data/attributes/profiles/data/0/attributes/email"]
     assert errors(kl.post("/profile-subscription-bulk-delete-jobs", json=unsubscribe_body("a@example.com", list_id="NOPE")),
                   404)[0]["source"]["pointer"] == "/data/relationships/list/data/id"
+
+
+def test_suppressing_a_segment_means_its_members_and_a_deleted_profile_leaves_its_segments(sb, kl, account):
+    vips = segment(account, definition([prop("properties['tier']", "equals", "gold")]), sb.clock.now())
+    ann = new_profile(kl, "ann@example.com", properties={"tier": "gold"})
+    new_profile(kl, "bob@example.com")
+    assert [p["id"] for p in kl.get(f"/segments/{vips}/profiles").json()["data"]] == [ann]
+    body = {"data": {"type": "profile-suppression-bulk-create-job", "attributes": {},
+                     "relationships": {"segment": {"data": {"type": "segment", "id": vips}}}}}
+    accepted(kl, "/profile-suppression-bulk-create-jobs", body)
+    sb.clock.advance(seconds=1)
+    reason = {"filter": "equals(subscriptions.email.marketing.suppression.reason,'USER_SUPPRESSED')"}
+    assert [p["id"] for p in kl.get("/profiles", params=reason).json()["data"]] == [ann]
+    kl.post("/data-privacy-deletion-jobs", json=deletion(id=ann))
+    sb.clock.advance(seconds=1)
+    assert kl.get(f"/segments/{vips}/profiles").json()["data"] == []

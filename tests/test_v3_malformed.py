@@ -286,7 +286,7 @@ def snapshot(sb: Sandbox, client: httpx.Client) -> dict:
     for account in sb.accounts():
         brand = sb.omnisend_brand(account["id"])
         state[f"brand {brand.id}"] = {"stores": {name: len(store) if hasattr(store, "__len__") else repr(type(store))
-                                                 for name, store in sorted(brand.stores.items())},
+                                                 for name, store in sorted(brand.made().items())},
                                       "activity": len(brand.activity)}
     state["scheduled"] = sb.scheduler.pending()
     state["outbox"] = len(sb.outbox())

@@ -1,7 +1,8 @@
-"""The Klaviyo flow engine: processed events and list joins in, runs through live flows out.
+"""The Klaviyo flow engine: processed events and list and segment joins in, runs through live flows out.
 
-Each account's listener hears every processed non-backfill event and every list membership
-change. For each flow whose trigger names it (the event's metric, or the list joined) a run is
+Each account's listener hears every processed non-backfill event and every list or segment
+membership change. For each flow whose trigger names it (the event's metric, the list or segment
+joined: klaviyo/segments.py keeps segments current) a run is
 made, and entry is checked in this order: the flow is live; the trigger filter holds on the event;
 re-entry (`reentry_criteria`) allows it; the flow's profile filter holds. A refusal stays in the
 trace as `not_entered` with the reason. Inside, the run walks `links` from `entry_action_id`; the
@@ -10,8 +11,7 @@ delays, conditional and trigger splits, sends (email, SMS, push, webhook) and up
 send needs its action `live` and passes Smart Sending; each send lands in the outbox and is
 recorded as the profile's "Received Email" / "Received SMS" / "Received Push" event, carrying
 `$flow` and `$message` (`$flow` is the sandbox's assumption: Klaviyo does not document the property
-name), so one flow's filter can exclude profiles another flow mailed. Segment triggers never fire:
-the sandbox has no segments."""
+name), so one flow's filter can exclude profiles another flow mailed."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -28,9 +28,10 @@ from simulator.engine.webhooks import traced
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.events import Event, events_of
 from simulator.klaviyo.flows import Flow, flows_of
-from simulator.klaviyo.lists import MembershipChange, lists_of
+from simulator.klaviyo.lists import MembershipChange
 from simulator.klaviyo.metrics import KLAVIYO, metrics_of
-from simulator.klaviyo.profiles import Profile, profiles_of
+from simulator.klaviyo.profiles import Profile, ProfileChanged, profiles_of
+from simulator.klaviyo.segments import SegmentChange, group_joined
 
 VENDOR = "klaviyo"
 CHANNEL = {"send-email": "email", "send-sms": "sms", "send-mobile-push": "push"}
@@ -49,12 +50,25 @@ class FlowState:
 
 
 def state_of(account: Account) -> FlowState:
-    return account.store("flow-runs", FlowState)
+    return account.flow_runs
+
+
+def trigger_key(happening) -> tuple[str, str] | None:
+    """The (trigger type, id) a happening fires: a list or segment joined, an event's metric."""
+    if isinstance(happening, MembershipChange):
+        return ("list", happening.list_id) if happening.added else None
+    if isinstance(happening, SegmentChange):
+        return ("segment", happening.segment_id) if happening.added else None
+    if isinstance(happening, Event):
+        return "metric", happening.metric_id
+    return None
 
 
 def trigger_json(happening) -> dict:
     if isinstance(happening, MembershipChange):
         return {"type": "list", "list_id": happening.list_id, "at": iso(happening.at)}
+    if isinstance(happening, SegmentChange):
+        return {"type": "segment", "segment_id": happening.segment_id, "at": iso(happening.at)}
     return {"type": "metric", "id": happening.id, "metric": happening.metric_name, "metric_id": happening.metric_id,
             "at": iso(happening.time), "properties": happening.properties}
 
@@ -74,9 +88,9 @@ class KlaviyoRuntime:
     # -- triggers ----------------------------------------------------------------------------
 
     def on_happening(self, account: Account, happening) -> None:
-        if isinstance(happening, MembershipChange) and not happening.added:
+        key = trigger_key(happening)
+        if key is None:
             return
-        key = ("list", happening.list_id) if isinstance(happening, MembershipChange) else ("metric", happening.metric_id)
         for flow in list(flows_of(account)):
             triggers = flow.definition.get("triggers") or []
             if flow.archived or not triggers or (triggers[0].get("type"), triggers[0].get("id")) != key:
@@ -98,7 +112,8 @@ class KlaviyoRuntime:
         run.status, run.entered_at = "active", now
         state_of(account).entries[(flow.id, profile.id)].append(run)
         trigger = run.trigger_event
-        what = trigger.get("metric") or f"added to list {trigger.get('list_id')}"
+        what = trigger.get("metric") or (f"added to list {trigger['list_id']}" if "list_id" in trigger
+                                         else f"added to segment {trigger['segment_id']}")
         run.step("trigger", "trigger", now, "entered", f"{what} at {trigger['at']}")
         self.walk(account, run, flow.definition.get("entry_action_id"))
 
@@ -107,7 +122,8 @@ class KlaviyoRuntime:
         if flow.status != "live":
             return f"the flow is {flow.status}, not live: nothing enters it"
         trigger = flow.definition["triggers"][0]
-        if run.trigger is not None and not conditions.trigger_holds(trigger.get("trigger_filter"), run.trigger.properties):
+        if run.trigger is not None and not conditions.trigger_holds(trigger.get("trigger_filter"), run.trigger.properties,
+                                                                    self.now()):
             return "the trigger event does not match the trigger filter"
         why = self.reentry_refusal(account, flow, profile.id, trigger.get("type"))
         if why is not None:
@@ -117,7 +133,7 @@ class KlaviyoRuntime:
         return None
 
     def reentry_refusal(self, account: Account, flow: Flow, profile_id: str, trigger_type: str) -> str | None:
-        """`reentry_criteria` absent: metric flows take every occurrence, list flows a profile once;
+        """`reentry_criteria` absent: metric flows take every occurrence, list and segment flows a profile once;
         `alltime` 1: never again, 0: always; N hours/days/weeks: not until N after the last entry."""
         earlier = state_of(account).entries.get((flow.id, profile_id))
         if not earlier:
@@ -125,7 +141,8 @@ class KlaviyoRuntime:
         last = earlier[-1].entered_at
         criteria = flow.definition.get("reentry_criteria")
         if criteria is None:
-            return None if trigger_type == "metric" else f"re-entry: a list flow takes a profile once (entered {iso(last)})"
+            return None if trigger_type == "metric" else \
+                f"re-entry: a {trigger_type} flow takes a profile once (entered {iso(last)})"
         duration, unit = int(criteria.get("duration") or 0), criteria.get("unit")
         if unit == "alltime":
             return f"re-entry: never allowed (alltime 1), entered at {iso(last)}" if duration else None
@@ -139,7 +156,7 @@ class KlaviyoRuntime:
     def filter_holds(self, account: Account, run: Run, profile: Profile, condition_set: dict | None) -> bool:
         if not condition_set:
             return True
-        book, members = events_of(account), lists_of(account).records
+        book = events_of(account)
         entries = state_of(account).entries.get((run.workflow_id, profile.id), [])
 
         def in_flow_since(start: _dt.datetime | None) -> bool:
@@ -151,7 +168,7 @@ class KlaviyoRuntime:
             profile=profile, now=self.now(), flow_start=run.entered_at or self.now(),
             events=lambda metric_id: book.of(profile.id, metric_id),
             in_flow_since=in_flow_since,
-            member_of=lambda list_id: list_id in members and profile.id in members.get(list_id).members,
+            joined=partial(group_joined, account, profile.id),
             skip_event=run.trigger)
         return conditions.set_holds(condition_set, lambda c: conditions.condition_holds(c, subject))
 
@@ -201,7 +218,7 @@ class KlaviyoRuntime:
             held = self.filter_holds(account, run, profile, data.get("profile_filter"))
             return self.branch(run, action, links, held, "the profile filter")
         if kind == "trigger-split":
-            held = conditions.trigger_holds(data.get("trigger_filter"), (run.trigger.properties if run.trigger else {}))
+            held = conditions.trigger_holds(data.get("trigger_filter"), (run.trigger.properties if run.trigger else {}), now)
             return self.branch(run, action, links, held, "the trigger filter")
         if action.status != "live":
             run.step(action.id, kind, now, "skipped", f"the action is {action.status}, not live")
@@ -218,6 +235,7 @@ class KlaviyoRuntime:
             run.step(action.id, kind, now, "sent", f"POST {call['url']}", webhook=call)
         elif kind == "update-profile":
             applied = update_profile(profile, data.get("profile_operations") or [], now)
+            account.notify(ProfileChanged(profile.id, now))
             run.step(action.id, kind, now, "applied", "; ".join(applied) or "no operations")
         else:
             run.step(action.id, kind, now, "skipped", f"{kind} is not simulated")

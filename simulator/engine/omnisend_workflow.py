@@ -95,6 +95,11 @@ class BrandRuns:
     segment_members: dict[str, set] = field(default_factory=dict)  # watched segment id -> contact ids inside
     segment_sweep_at: _dt.datetime | None = None  # when the next sweep of the watched segments is due
 
+    @classmethod
+    def of(cls, brand: Brand) -> "BrandRuns":
+        """The brand's runs part as first made (core/tenant.py): empty."""
+        return cls()
+
     def workflow(self, automation) -> Workflow:
         found = self.workflows.get(automation.id)
         if found is None:
@@ -114,4 +119,4 @@ class BrandRuns:
 
 
 def runs_of(brand: Brand) -> BrandRuns:
-    return brand.store("automation_runs", lambda _brand: BrandRuns())
+    return brand.automation_runs

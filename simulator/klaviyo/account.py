@@ -1,5 +1,5 @@
-"""A Klaviyo account's whole state: one store per resource, made on first use, and the listeners
-(a flow engine) told of what may trigger a flow."""
+"""A Klaviyo account's whole state, declared below (see core/tenant.py): the vendor's resources, the
+flow engine's bookkeeping, and the listeners (a flow engine) told of what may trigger a flow."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -8,25 +8,32 @@ from functools import partial
 from typing import Any, Callable
 
 from simulator.core.ids import IdFactory
+from simulator.core.tenant import Tenant, engine, resource
 
 
 @dataclass
-class Account:
+class Account(Tenant):
     id: str  # the company id (public key)
     ids: IdFactory
     created_at: _dt.datetime
-    stores: dict[str, Any] = field(default_factory=dict)
     # Called with (account, happening) for each processed event that may trigger flows (not a
-    # backfill) and each list membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange).
+    # backfill), each list or segment membership change (klaviyo.events.Event, klaviyo.lists.MembershipChange,
+    # klaviyo.segments.SegmentChange) and each profile change (klaviyo.profiles.ProfileChanged).
     listeners: list[Callable[["Account", Any], None]] = field(default_factory=list)
     scheduler: Any = None  # core.scheduler.Scheduler: where accepted (202) work waits to be processed
     settings: Any = None  # the sandbox's Settings, read when the work is accepted
 
-    def store(self, name: str, factory: Callable[["Account"], Any]) -> Any:
-        found = self.stores.get(name)
-        if found is None:
-            found = self.stores[name] = factory(self)
-        return found
+    profiles = resource("simulator.klaviyo.profiles:ProfileBook", "profiles, with consent and properties")
+    events = resource("simulator.klaviyo.events:EventBook", "events, newest last")
+    metrics = resource("simulator.klaviyo.metrics:MetricBook", "metrics, made by the events that name them")
+    lists = resource("simulator.klaviyo.lists:ListBook", "lists and their members")
+    flows = resource("simulator.klaviyo.flows:FlowBook", "flows, their actions and messages")
+    segment_members = resource("simulator.klaviyo.segments:SegmentMembers",
+                               "who is in each segment and since when (the segments themselves are resources)")
+    resources = resource("simulator.klaviyo.resources:ResourceStore",
+                         "every other resource (campaigns, catalogs, templates...), stored as sent")
+    flow_runs = engine("simulator.engine.klaviyo:FlowState",
+                       "flow entries per profile, live runs, last sends (re-entry, Smart Sending)")
 
     def notify(self, happening: Any) -> None:
         for listener in list(self.listeners):

@@ -16,7 +16,8 @@ from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.metrics import metrics_of
-from simulator.klaviyo.profiles import IDENTIFIERS, format_problems, identity_key, profiles_of, unknown_profile
+from simulator.klaviyo.profiles import (IDENTIFIERS, ProfileChanged, format_problems, identity_key, profiles_of,
+                                       unknown_profile)
 from simulator.core.records import Records
 
 EARLIEST = _dt.datetime(1990, 1, 1, tzinfo=_dt.timezone.utc)  # "The time must be after the year 1990"
@@ -85,6 +86,7 @@ class EventBook:
         settings = self.account.settings
         while settings is not None and len(self.records) > settings.event_limit:
             self._forget(next(iter(self.records)))
+        self.account.notify(ProfileChanged(event.profile_id, event.processed))  # segments count it
         return True
 
     def move(self, source_id: str, destination_id: str) -> None:
@@ -111,7 +113,7 @@ class EventBook:
 
 
 def events_of(account: Account) -> EventBook:
-    return account.store("events", EventBook)
+    return account.events
 
 
 def accept(account: Account, inputs: list[EventInput], now: _dt.datetime, source: str = "api",

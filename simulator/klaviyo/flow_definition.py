@@ -4,8 +4,8 @@ account, and the stored form of a created one.
 contracts/klaviyo/create_flow.json checks the shape of every trigger, condition and action. What
 is left is checked here, every problem reported at once with its path:
 
-* one trigger; a list, segment or metric trigger names its id; a list trigger's names a list of the
-  account; metric ids (trigger, trigger-filter
+* one trigger; a list, segment or metric trigger names its id; a list or segment trigger's names a
+  list or segment of the account; metric ids (trigger, trigger-filter
   and trigger-split conditions, `profile-metric` conditions anywhere) name metrics of the account;
 * actions carry a unique `temporary_id` and no `id` (ids are the server's); every link and
   `entry_action_id` names an action of the definition; links never loop back;
@@ -61,7 +61,7 @@ def links_of(action: dict) -> dict[str, str]:
 
 
 def _trigger_problems(definition: dict, metric_exists: Callable[[str], bool],
-                      list_exists: Callable[[str], bool]) -> list[Problem]:
+                      group_exists: Callable[[str, str], bool]) -> list[Problem]:
     triggers = definition["triggers"]
     if len(triggers) != 1:
         return [Problem(f"{ROOT}.triggers", "invalid",
@@ -71,9 +71,9 @@ def _trigger_problems(definition: dict, metric_exists: Callable[[str], bool],
     if trigger["type"] in ("list", "segment", "metric") and not trigger.get("id"):
         problems.append(Problem(f"{where}.id", "required",
                                 detail=f"A {trigger['type']} trigger needs the id it listens to."))
-    if trigger["type"] == "list" and trigger.get("id") and not list_exists(trigger["id"]):
+    if trigger["type"] in ("list", "segment") and trigger.get("id") and not group_exists(trigger["type"], trigger["id"]):
         problems.append(Problem(f"{where}.id", "invalid",
-                                detail=f"No list with id {trigger['id']} exists in this account."))
+                                detail=f"No {trigger['type']} with id {trigger['id']} exists in this account."))
     if trigger["type"] == "metric" and trigger.get("id"):
         problems += _metric(trigger["id"], f"{where}.id", metric_exists)
         for path, condition in _conditions(trigger.get("trigger_filter"), f"{where}.trigger_filter"):
@@ -257,9 +257,11 @@ def _reentry_problems(criteria) -> list[Problem]:
     return []
 
 
-def problems(definition: dict, metric_exists: Callable[[str], bool], list_exists: Callable[[str], bool]) -> list[Problem]:
-    """Every problem of a definition whose shape the contract has accepted."""
-    found = _trigger_problems(definition, metric_exists, list_exists)
+def problems(definition: dict, metric_exists: Callable[[str], bool],
+             group_exists: Callable[[str, str], bool]) -> list[Problem]:
+    """Every problem of a definition whose shape the contract has accepted; `group_exists(kind, id)`
+    says whether the account has that list or segment."""
+    found = _trigger_problems(definition, metric_exists, group_exists)
     trigger = definition["triggers"][0] if len(definition["triggers"]) == 1 else None
     found += _profile_filter_problems(definition.get("profile_filter"), f"{ROOT}.profile_filter", metric_exists)
     for i, action in enumerate(definition["actions"]):

@@ -145,4 +145,4 @@ class FlowBook:
 
 
 def flows_of(account: Account) -> FlowBook:
-    return account.store("flows", FlowBook)
+    return account.flows

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
-from simulator.klaviyo.profiles import profiles_of, unknown_profile
+from simulator.klaviyo.profiles import ProfileChanged, profiles_of, unknown_profile
 from simulator.core.records import Records
 
 
@@ -61,8 +61,9 @@ class ListBook:
             if profile_id in target.members:
                 continue
             target.members[profile_id] = now
-            if notify:
-                self.account.notify(MembershipChange(list_id, profile_id, True, now))
+            # a historical import is no "Added to List" trigger, but segments still see the membership
+            self.account.notify(MembershipChange(list_id, profile_id, True, now) if notify
+                                else ProfileChanged(profile_id, now))
 
     def remove(self, list_id: str, profile_ids: list[str], now: _dt.datetime) -> None:
         target = self.records.get(list_id)
@@ -82,4 +83,4 @@ class ListBook:
 
 
 def lists_of(account: Account) -> ListBook:
-    return account.store("lists", ListBook)
+    return account.lists

@@ -42,4 +42,4 @@ class MetricBook:
 
 
 def metrics_of(account: Account) -> MetricBook:
-    return account.store("metrics", MetricBook)
+    return account.metrics

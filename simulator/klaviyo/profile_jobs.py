@@ -15,9 +15,10 @@ from simulator.klaviyo.account import Account
 from simulator.klaviyo.consent import USER_SUPPRESSED
 from simulator.klaviyo.events import events_of
 from simulator.klaviyo.lists import lists_of
-from simulator.klaviyo.profiles import (DUPLICATE, Profile, ProfileBook, format_problems, has_identifier, profiles_of,
-                                        unknown_profile)
+from simulator.klaviyo.profiles import (DUPLICATE, Profile, ProfileBook, ProfileChanged, format_problems, has_identifier,
+                                        profiles_of, unknown_profile)
 from simulator.klaviyo.resources import Failure, Resource, error_json, on_accept, queue_job, resources_of
+from simulator.klaviyo import segments  # the module: segments imports resources, which registers this one
 
 MAX_IMPORT = 10_000  # "Accepts up to 10,000 profiles per request"
 MAX_SUPPRESS = 100  # "Email address per request limit: 100"
@@ -122,13 +123,11 @@ def accept_suppression(account: Account, data: dict, now: _dt.datetime) -> Resou
 
 
 def _group_members(account: Account, groups: dict[str, list[str]]) -> list[str]:
-    """The profile ids of the list named (a 404 when it does not exist). A segment must exist in
-    the store; its members are whoever the segment holds now (none, until segments keep members)."""
+    """The profile ids of the list or segment named, as it holds them now (a 404 when it does not
+    exist)."""
     if groups["list"]:
         return list(lists_of(account).records.get(groups["list"][0]).members)
-    for segment_id in groups["segment"]:
-        resources_of(account).of("segment").get(segment_id)
-    return []
+    return segments.segment_members(account, groups["segment"][0]) if groups["segment"] else []
 
 
 def suppress_profiles(account: Account, emails: list[str], members: list[str], job: Resource,
@@ -137,6 +136,7 @@ def suppress_profiles(account: Account, emails: list[str], members: list[str], j
     for profile in _targets(book, emails, members, at, make=True):
         profile.suppression.setdefault(USER_SUPPRESSED, at)
         profile.updated = at
+        account.notify(ProfileChanged(profile.id, at))
     return []
 
 
@@ -149,6 +149,7 @@ def unsuppress_profiles(account: Account, emails: list[str], members: list[str],
             skipped += 1
         else:
             profile.updated = at
+            account.notify(ProfileChanged(profile.id, at))
     job.attributes["skipped_count"] = skipped
     return []
 
@@ -208,6 +209,8 @@ def merge(account: Account, source_id: str, destination_id: str, at: _dt.datetim
     if source.last_event_date and (destination.last_event_date is None or source.last_event_date > destination.last_event_date):
         destination.last_event_date = source.last_event_date
     destination.updated = at
+    for profile_id in (source.id, destination.id):  # segments: the source leaves them, the destination is re-checked
+        account.notify(ProfileChanged(profile_id, at))
 
 
 # -- deletion ------------------------------------------------------------------------------------
@@ -242,6 +245,7 @@ def delete_profiles(account: Account, name: str, value: str, at: _dt.datetime) -
     book.remove(profile)
     events_of(account).forget_profile(profile.id)
     lists_of(account).hand_over(profile.id, None)
+    account.notify(ProfileChanged(profile.id, at))  # segments: it leaves them
 
 
 # -- reading bodies ------------------------------------------------------------------------------

@@ -48,6 +48,14 @@ class Profile:
         return email_refusal(self.get("email"), self.consent_of("email.marketing"), self.suppression)
 
 
+@dataclass(frozen=True)
+class ProfileChanged:
+    """A profile was made or changed (attributes, location, properties, consent, an event recorded
+    for it): what the listeners hear, so segments re-check it."""
+    profile_id: str
+    at: _dt.datetime
+
+
 def identity_key(name: str, value: str) -> tuple[str, str]:
     """How an identifier is indexed: emails without case or surrounding space."""
     return name, value.strip().lower() if name == "email" else value
@@ -111,15 +119,17 @@ class ProfileBook:
         """A new profile with the attributes given (nulls are no values)."""
         profile = Profile(self.account.ids.next("profile", "ulid", at=now), now, now)
         self.records.add(profile.id, profile)
-        self.apply(profile, {k: v for k, v in attributes.items() if v is not None}, now, clear=False, meta=meta)
+        if not self.apply(profile, {k: v for k, v in attributes.items() if v is not None}, now, clear=False, meta=meta):
+            self.account.notify(ProfileChanged(profile.id, now))  # nothing applied, still new: listeners hear of it
         return profile
 
     def apply(self, profile: Profile, attributes: dict, now: _dt.datetime, clear: bool = True,
-              identifiers: str = "set", meta: dict | None = None) -> None:
+              identifiers: str = "set", meta: dict | None = None) -> bool:
         """Write `attributes` onto `profile`: a null clears a field when `clear` (else it is ignored),
         an absent one is left. `identifiers`: "set" (may change them; one held by another profile is
         skipped: the synchronous endpoints have refused that already), "fill" (only where the profile
-        has none: the client endpoints cannot change identifiers). `updated` moves only on a change."""
+        has none: the client endpoints cannot change identifiers). `updated` moves only on a change, and
+        a change is told to the listeners (`ProfileChanged`); whether there was one."""
         before = (dict(profile.attributes), dict(profile.location), dict(profile.properties))
         for name in IDENTIFIERS:
             if name in attributes:
@@ -137,6 +147,9 @@ class ProfileBook:
             _patch_properties(profile.properties, meta.get("patch_properties") or {})
         if before != (profile.attributes, profile.location, profile.properties):
             profile.updated = now
+            self.account.notify(ProfileChanged(profile.id, now))
+            return True
+        return False
 
     def _identifier(self, profile: Profile, name: str, value, clear: bool, mode: str) -> None:
         current = profile.attributes.get(name)
@@ -267,7 +280,7 @@ def _upsert_filling(book: ProfileBook, attributes: dict, profile_id: str | None,
 
 
 def profiles_of(account: Account) -> ProfileBook:
-    return account.store("profiles", ProfileBook)
+    return account.profiles
 
 
 def get_profile(account: Account, profile_id: str) -> Profile:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 
 from simulator.errors import Conflict
-from simulator.klaviyo.resources import ResourceStore, on_create
+from simulator.klaviyo import segments
+from simulator.klaviyo.resources import ResourceStore, after_write, on_create, on_update
 
 
 @on_create("catalog-item", "catalog-variant", "catalog-category")
@@ -37,3 +38,17 @@ def campaign_with_its_messages(store: ResourceStore, type_: str, attributes: dic
             store.create("campaign-message", dict(message.get("attributes") or {}),
                          {"campaign": (type_, campaign_id)}, now, ("created_at", "updated_at"))
     return campaign_id
+
+
+@on_create("segment")
+@on_update("segment")
+def segment_definition(store: ResourceStore, type_: str, attributes: dict, now: _dt.datetime) -> None:
+    """A definition the sandbox cannot evaluate is refused (klaviyo/segments.py says which)."""
+    if "definition" in attributes:
+        segments.check_definition(store.account, attributes["definition"])
+
+
+@after_write("segment")
+def segment_members(store: ResourceStore, type_: str, segment_id: str, now: _dt.datetime | None) -> None:
+    """A segment's members follow its definition from the moment it is written."""
+    segments.definition_written(store.account, segment_id, now)

@@ -7,7 +7,9 @@ links to the owner (an item created with `categories` is among that category's `
 
 A vendor rule about such a resource is one function in `simulator.klaviyo.resource_rules`, registered
 with `@on_create(type)`: it sees the type and the attributes about to be stored, may refuse them (raise a domain
-error) and may name the record's id.
+error) and may name the record's id. `@on_update(type)` sees the attributes an update is about to store and may
+refuse them; `@after_write(type)` hears of each record of the type created, updated or deleted (a segment's
+members follow its definition).
 
 A POST whose body is work rather than a record to keep (bulk jobs of hand-written models, merges,
 deletion requests, back-in-stock subscriptions) is one function registered with `@on_accept(type)`
@@ -31,22 +33,47 @@ from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
 CreateRule = Callable[["ResourceStore", str, dict, _dt.datetime], "str | None"]
+WriteRule = Callable[["ResourceStore", str, str, "_dt.datetime | None"], None]  # (store, type, id, now; None: deleted)
 _ON_CREATE: dict[str, CreateRule] = {}
 AcceptRule = Callable[[Account, dict, _dt.datetime], "Resource | None"]
 _ON_ACCEPT: dict[str, AcceptRule] = {}
 JobWork = Callable[["Resource", _dt.datetime], "list[Failure]"]
 REQUIRED_LINKS = {"catalog-variant": ("item",)}  # the spec's request schema requires a variant's item
+_ON_UPDATE: dict[str, CreateRule] = {}
+_AFTER_WRITE: dict[str, WriteRule] = {}
+
+
+def _register_in(table: dict, types: tuple[str, ...]):
+    def register(rule):
+        for type_ in types:
+            table[type_] = rule
+        return rule
+    return register
 
 
 def on_create(*types: str):
     """Register a rule run before a record of any of `types` is created: `rule(store, type, attributes,
     now)` raises to refuse, may complete `attributes` (or make related records), and returns the id
     the record must have (or None for a fresh one)."""
-    def register(rule: CreateRule) -> CreateRule:
-        for type_ in types:
-            _ON_CREATE[type_] = rule
-        return rule
-    return register
+    return _register_in(_ON_CREATE, types)
+
+
+def on_update(*types: str):
+    """Register a rule run before a record of any of `types` is updated: `rule(store, type,
+    attributes, now)` raises to refuse the attributes about to be stored."""
+    return _register_in(_ON_UPDATE, types)
+
+
+def after_write(*types: str):
+    """Register a rule run after a record of any of `types` is created, updated or deleted:
+    `rule(store, type, record id, now)` (`now` None: deleted)."""
+    return _register_in(_AFTER_WRITE, types)
+
+
+def _written(store: "ResourceStore", type_: str, record_id: str, now: _dt.datetime | None) -> None:
+    rule = _AFTER_WRITE.get(type_)
+    if rule is not None:
+        rule(store, type_, record_id, now)
 
 
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records",
@@ -81,19 +108,26 @@ class ResourceStore:
         record_id = record_id or (rule(self, type_, attributes, now) if rule else None) or self.account.ids.next(type_, "ulid", at=now)
         records.check_free(record_id)
         stamped = {name: iso(now) for name in stamps}
-        return records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
+        made = records.add(record_id, Resource(type_, record_id, {**stamped, **attributes}, dict(links),
                                                records.next_seq()))
+        _written(self, type_, record_id, now)
+        return made
 
     def update(self, type_: str, record_id: str, attributes: dict, links: dict, now: _dt.datetime,
                stamps: tuple[str, ...] = ()) -> Resource:
         record = self.of(type_).get(record_id)
+        rule = _ON_UPDATE.get(type_)
+        if rule is not None:
+            rule(self, type_, attributes, now)
         record.attributes.update(attributes)
         record.attributes.update({name: iso(now) for name in stamps})
         record.links.update(links)
+        _written(self, type_, record_id, now)
         return record
 
     def delete(self, type_: str, record_id: str) -> None:
         self.of(type_).remove(record_id)
+        _written(self, type_, record_id, now=None)
 
     def link(self, owner: Resource, name: str, targets: list[Link], mode: str) -> None:
         """Add, replace or remove linkage of a to-many relationship ("add", "replace", "remove")."""
@@ -125,7 +159,7 @@ class ResourceStore:
 
 
 def resources_of(account: Account) -> ResourceStore:
-    return account.store("resources", ResourceStore)
+    return account.resources
 
 
 # -- work accepted for later: rules per type, and bulk jobs ----------------------------------------
@@ -134,11 +168,7 @@ def on_accept(*types: str):
     """Register what a POST of any of `types` does instead of storing its body:
     `rule(account, data, now)` checks the body's `data` (raises to refuse), leaves work on the clock
     and returns the record to answer with (None: an empty 202)."""
-    def register(rule: AcceptRule) -> AcceptRule:
-        for type_ in types:
-            _ON_ACCEPT[type_] = rule
-        return rule
-    return register
+    return _register_in(_ON_ACCEPT, types)
 
 
 def accept_rule(type_: str) -> AcceptRule | None:
@@ -243,7 +273,9 @@ def _apply(store: ResourceStore, item: dict, action: str, at: _dt.datetime) -> R
     links = {name: linkage for name, linkage in links.items() if linkage is not None}
     attributes = item.get("attributes") or {}
     if action == "delete":
-        return store.of(type_).remove(record_id)
+        record = store.of(type_).get(record_id)
+        store.delete(type_, record_id)
+        return record
     record = store.of(type_).get(record_id) if action == "update" else None
     for name in REQUIRED_LINKS.get(type_, ()) if action == "create" else ():
         if name not in links:

@@ -20,7 +20,7 @@ from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.consent import Consent
 from simulator.klaviyo.lists import lists_of
-from simulator.klaviyo.profiles import format_problems, profiles_of, unknown_profile
+from simulator.klaviyo.profiles import ProfileChanged, format_problems, profiles_of, unknown_profile
 from simulator.klaviyo.resources import on_accept
 
 _NEEDS = {"email": "email", "sms": "phone_number", "whatsapp": "phone_number"}
@@ -112,6 +112,7 @@ def _apply(account: Account, request: Subscription, now: _dt.datetime) -> None:
                                                now, "API", request.custom_source,
                                                double if channel == "email.marketing" else None)
         profile.updated = now
+        account.notify(ProfileChanged(profile.id, now))
         if target is not None:
             lists.add(target.id, [profile.id], now, notify=not request.historical_import)
 
@@ -171,3 +172,4 @@ def unsubscribe(account: Account, wanted: list, list_id: str | None, now: _dt.da
         for channel in channels:
             profile.consent[channel] = Consent("UNSUBSCRIBED", now, now, "API")
         profile.updated = now
+        account.notify(ProfileChanged(profile.id, now))

@@ -290,4 +290,4 @@ def _find(tree: list[dict], block_id: str) -> dict:
 
 
 def automations_of(brand: Brand) -> AutomationBook:
-    return brand.store("automations", AutomationBook)
+    return brand.automations

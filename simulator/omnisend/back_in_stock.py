@@ -32,8 +32,13 @@ class Subscription:
     created_at: _dt.datetime
 
 
+def no_subscriptions(brand: Brand) -> list[Subscription]:
+    """A brand's back-in-stock part as first made (core/tenant.py)."""
+    return []
+
+
 def subscriptions_of(brand: Brand) -> list[Subscription]:
-    return brand.store("back_in_stock", lambda _brand: [])
+    return brand.back_in_stock
 
 
 def in_stock(product: "Product", variant: "Variant") -> bool:

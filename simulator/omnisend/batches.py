@@ -168,4 +168,4 @@ def _step(batch: Batch, scheduler: Scheduler, settings, dispatch: Dispatch) -> N
 
 def batches_of(brand: Brand, line: str = "v3") -> BatchBook:
     """The brand's batches of one API line: "v3" or "api" (the dated line)."""
-    return brand.store("batches" if line == "v3" else f"{line}_batches", BatchBook)
+    return brand.v3_batches if line == "v3" else brand.dated_batches

@@ -7,6 +7,7 @@ from typing import Any, Callable
 
 from simulator.core.ids import IdFactory
 from simulator.core.records import trim_oldest
+from simulator.core.tenant import Tenant, engine, resource
 from simulator.core.timefmt import iso
 
 
@@ -38,12 +39,12 @@ class BrandProfile:
 
 
 @dataclass
-class Brand:
+class Brand(Tenant):
+    """One brand's whole state: the fields below, and the parts declared after them (see core/tenant.py)."""
     id: str
     ids: IdFactory
     created_at: _dt.datetime
     profile: BrandProfile = None  # type: ignore[assignment]  # set in __post_init__
-    stores: dict[str, Any] = field(default_factory=dict)  # resource name -> its store, made on first use
     activity: list[ContactEvent] = field(default_factory=list)
     listeners: list[Callable[["Brand", ContactEvent], None]] = field(default_factory=list)
     runtime: Any = None  # the automation engine's lifecycle hooks (omnisend/automations.Runtime), set by the sandbox
@@ -54,12 +55,21 @@ class Brand:
         if self.profile is None:
             self.profile = BrandProfile(name=f"Sandbox brand {self.id}")
 
-    def store(self, name: str, factory: Callable[["Brand"], Any]) -> Any:
-        """The brand's store for one resource, created on first use (keeps resources independent)."""
-        found = self.stores.get(name)
-        if found is None:
-            found = self.stores[name] = factory(self)
-        return found
+    contacts = resource("simulator.omnisend.contacts:ContactBook", "contacts, with statuses, consents and tags")
+    catalog = resource("simulator.omnisend.catalog:Catalog", "products, variants and categories")
+    carts = resource("simulator.omnisend.carts:CartBook", "v3 carts")
+    orders = resource("simulator.omnisend.orders:OrderBook", "v3 orders")
+    custom_events = resource("simulator.omnisend.custom_events:EventCatalog", "custom event definitions")
+    event_metadata = resource("simulator.omnisend.event_metadata:EventMetadataBook", "dated-line event metadata")
+    segments = resource("simulator.omnisend.segments:SegmentBook", "segments and their conditions")
+    campaigns = resource("simulator.omnisend.campaigns:CampaignBook", "campaigns of both lines")
+    automations = resource("simulator.omnisend.automations:AutomationBook", "automations and their blocks")
+    v3_batches = resource("simulator.omnisend.batches:BatchBook", "v3 batches")
+    dated_batches = resource("simulator.omnisend.batches:BatchBook", "dated-line batches")
+    back_in_stock = resource("simulator.omnisend.back_in_stock:no_subscriptions",
+                             "back-in-stock subscriptions (the on-site form's; no public API)")
+    automation_runs = engine("simulator.engine.omnisend_workflow:BrandRuns.of",
+                             "enabled workflows, runs per contact, waits, segment watches")
 
     def record_event(self, contact_id: str, name: str, origin: str, properties: dict,
                      at: _dt.datetime) -> ContactEvent:

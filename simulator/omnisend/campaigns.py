@@ -262,4 +262,4 @@ def _send_now(book: CampaignBook, campaign: Campaign, outbox: Outbox, clock) -> 
 
 
 def campaigns_of(brand: Brand) -> CampaignBook:
-    return brand.store("campaigns", CampaignBook)
+    return brand.campaigns

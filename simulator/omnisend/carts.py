@@ -237,4 +237,4 @@ def _added(before: list[CartLine], after: list[CartLine]) -> list[CartLine]:
 
 
 def carts_of(brand: Brand) -> CartBook:
-    return brand.store("carts", CartBook)
+    return brand.carts

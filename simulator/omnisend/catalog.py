@@ -198,4 +198,4 @@ def _sorted(items: list, sort: str | None) -> list:
 
 
 def catalog_of(brand: Brand) -> Catalog:
-    return brand.store("catalog", Catalog)
+    return brand.catalog

@@ -335,4 +335,4 @@ def _phone_key(phone: str | None) -> str:
 
 
 def contacts_of(brand: Brand) -> ContactBook:
-    return brand.store("contacts", ContactBook)
+    return brand.contacts

@@ -186,4 +186,4 @@ def _json_kind(value) -> str:
 
 
 def events_of(brand: Brand) -> EventCatalog:
-    return brand.store("custom_events", EventCatalog)
+    return brand.custom_events

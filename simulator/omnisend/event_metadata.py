@@ -87,4 +87,4 @@ class EventMetadataBook:
 
 
 def event_metadata_of(brand: Brand) -> EventMetadataBook:
-    return brand.store("event_metadata", EventMetadataBook)
+    return brand.event_metadata

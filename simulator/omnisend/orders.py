@@ -185,4 +185,4 @@ def _status_problems(details: OrderDetails) -> list[Problem]:
 
 
 def orders_of(brand: Brand) -> OrderBook:
-    return brand.store("orders", OrderBook)
+    return brand.orders

@@ -95,7 +95,7 @@ def _origins(brand: Brand, event_name: str) -> set[str]:
 
 
 def segments_of(brand: Brand) -> SegmentBook:
-    return brand.store("segments", SegmentBook)
+    return brand.segments
 
 
 # -- membership ---------------------------------------------------------------------------------

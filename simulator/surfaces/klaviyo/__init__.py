@@ -141,4 +141,5 @@ class KlaviyoClientSurface(_KlaviyoSurface):
 
 # Each resource module adds its routes to the blueprints; `generic` last, for every operation left.
 from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows, related  # noqa: E402,F401
+from simulator.surfaces.klaviyo import segments  # noqa: E402,F401
 from simulator.surfaces.klaviyo import generic  # noqa: E402,F401

@@ -16,6 +16,8 @@ from simulator.klaviyo import flow_definition
 from simulator.klaviyo.flows import Flow, FlowAction, FlowMessage, flows_of
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.metrics import metrics_of
+from simulator.klaviyo.resources import resources_of
+from simulator.klaviyo.segments import SEGMENT
 from simulator.schemas import contract
 from simulator.surfaces.klaviyo import api_blueprint, operation
 from simulator.surfaces.klaviyo.common import account, body, checked_body, empty, now
@@ -168,9 +170,9 @@ def create_flow():
         raise Invalid(problems)
     owner = account()
     metrics = metrics_of(owner).records
-    lists = lists_of(owner).records
+    groups = {"list": lists_of(owner).records, "segment": resources_of(owner).of(SEGMENT)}
     problems = flow_definition.problems(definition, lambda metric_id: metric_id in metrics,
-                                        lambda list_id: list_id in lists)
+                                        lambda kind, group_id: group_id in groups[kind])
     if problems:
         raise Invalid(problems)
     flow = flows_of(owner).create(data["data"]["attributes"]["name"], definition, now())

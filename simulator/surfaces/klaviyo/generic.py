@@ -12,6 +12,7 @@ being more specific, are matched first)."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable
 
 from flask import Response, g, jsonify, request
 
@@ -137,13 +138,26 @@ def _defaults() -> dict[str, dict]:
 DEFAULTS = _defaults()
 
 
-def resource_json(record: Resource) -> dict:
+# (type, field) -> its value for an account's record: attributes a model computes, served when
+# `additional-fields[type]` names them (a segment's `profile_count`)
+ADDITIONAL_FIELDS: dict[tuple[str, str], Callable] = {}
+
+
+def _additional(record: Resource, facts: dict) -> dict:
+    allowed = tuple((facts.get("additional_fields") or {}).get(record.type, ()))
+    names = listed(f"additional-fields[{record.type}]", allowed) if allowed else []
+    return {name: ADDITIONAL_FIELDS[(record.type, name)](account(), record) for name in names
+            if (record.type, name) in ADDITIONAL_FIELDS}
+
+
+def resource_json(record: Resource, extra: dict | None = None) -> dict:
     defaults = DEFAULTS.get(record.type, {})
     attributes = {name: record.attributes.get(name, defaults.get(name)) for name in fields_of(record.type)} \
         or dict(record.attributes)
     for name, value in defaults.items():
         if attributes.get(name, value) is None:
             attributes[name] = value
+    attributes.update(extra or {})
     base = self_link(record.type, record.id, COLLECTIONS.get(record.type))
     relationships = {name: {"links": {"self": f"{base}relationships/{name}/", "related": f"{base}{name}/"}}
                      for name in RELATIONSHIPS.get(record.type, ())}
@@ -383,7 +397,8 @@ def serve(rest: str) -> Response:
         type_ = facts.get("type") or facts.get("request_type") or owner_type
         if op.method == "GET":
             record = store.of(type_).get(record_id)
-            return jsonify(_document(None, _included([record], facts), single(resource_json(record))))
+            return jsonify(_document(None, _included([record], facts),
+                                     single(resource_json(record, _additional(record, facts)))))
         if op.method == "DELETE":
             store.delete(type_, record_id)
             return empty(204)

@@ -83,9 +83,14 @@ def remove_profiles(list_id: str):
 @api_blueprint.get("/lists/<list_id>/profiles")
 @operation("get_profiles_for_list")
 def list_members(list_id: str):
+    return members_page(lists_of(account()).records.get(list_id).members, MEMBER_FILTERS)
+
+
+def members_page(members: dict, filters: dict, ids_only: bool = False):
+    """A page of a list's or segment's members (profile id -> joined at), filtered by profile fields
+    and `joined_group_at`, sortable by `joined_group_at`; the profiles, or only their identifiers."""
     owner = account()
-    members = lists_of(owner).records.get(list_id).members
-    conditions = parse_filter(MEMBER_FILTERS)
+    conditions = parse_filter(filters)
     extra = additional_fields()
     size = page_size(20, 1, 100)
     joined = [c for c in conditions if c[0] == "joined_group_at"]
@@ -93,4 +98,6 @@ def list_members(list_id: str):
                 if all(compare(op, at, value) for _, op, value in joined)]
     found = matching(profiles, [c for c in conditions if c[0] != "joined_group_at"])
     found = sorted_by(found, {"joined_group_at": lambda p: members[p.id]})
+    if ids_only:
+        return paged(found, size, lambda p: {"type": "profile", "id": p.id})
     return paged(found, size, lambda p: profile_json(owner, p, extra, joined=members[p.id]))

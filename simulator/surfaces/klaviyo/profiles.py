@@ -12,6 +12,7 @@ from simulator.klaviyo.account import Account
 from simulator.klaviyo.consent import Consent
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.profiles import Profile, profiles_of
+from simulator.klaviyo.segments import segments_of_profile
 from simulator.surfaces.klaviyo import api_blueprint, operation
 from simulator.surfaces.klaviyo.common import account, checked_body, now
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
@@ -88,7 +89,7 @@ def subscriptions_json(profile: Profile) -> dict:
 
 def profile_value(profile: Profile, field: str):
     """A profile's value for a filter or sort field (emails compare without case)."""
-    if field == "id":
+    if field in ("id", "profile_id"):
         return profile.id
     if field in ("created", "updated"):
         return getattr(profile, field)
@@ -151,6 +152,9 @@ def get_profile(profile_id: str):
     if "lists" in include:
         from simulator.surfaces.klaviyo.lists import list_json  # lists.py imports this module
         included = [list_json(found) for found in lists_of(owner).lists_of(profile.id)]
+    if "segments" in include:
+        from simulator.surfaces.klaviyo.segments import segments_json  # segments.py imports this module
+        included += segments_json(owner, segments_of_profile(owner, profile.id))
     return jsonify(single(profile_json(owner, profile, extra), included))
 
 
