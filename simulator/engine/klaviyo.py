@@ -204,7 +204,10 @@ class KlaviyoRuntime:
             if action is None:
                 self.finish(run, "exited", f"action {action_id} no longer exists")
                 return
-            profile = profiles_of(account).records.get(run.contact_id)
+            profile = profiles_of(account).records.find(run.contact_id)
+            if profile is None:  # merged into another, or deleted on request
+                self.finish(run, "exited", "the profile no longer exists")
+                return
             if not self.filter_holds(account, run, profile, flow.definition.get("profile_filter")):
                 why = "fails flow filters: the profile no longer matches the flow's profile filter"
                 run.step(action.id, action.type, self.now(), "exited", why)
@@ -358,9 +361,10 @@ class KlaviyoRuntime:
 
     @staticmethod
     def consent_refusal(profile: Profile, channel: str, message: dict) -> str | None:
-        """Email goes unless the profile unsubscribed; marketing SMS needs SMS consent."""
-        if channel == "email" and profile.consent_of("email.marketing").consent == "UNSUBSCRIBED":
-            return "the profile is unsubscribed from email marketing"
+        """Email goes unless the profile unsubscribed or is suppressed (Profile.email_refusal);
+        marketing SMS needs SMS consent."""
+        if channel == "email":
+            return profile.email_refusal()
         if channel == "sms" and not message.get("transactional") and not profile.consent_of("sms.marketing").subscribed:
             return "the profile has not consented to SMS marketing"
         return None

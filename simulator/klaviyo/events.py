@@ -91,6 +91,19 @@ class EventBook:
             recorder(self.account, event)
         return True
 
+    def move(self, source_id: str, destination_id: str) -> None:
+        """A merge: the source profile's events become the destination's (a key both profiles
+        recorded for one metric is kept once, the destination's)."""
+        for event in [e for e in self.records if e.profile_id == source_id]:
+            self._forget(event)
+            event.profile_id = destination_id
+            self.record(event)
+
+    def forget_profile(self, profile_id: str) -> None:
+        """A deletion request: the profile's events go with it."""
+        for event in [e for e in self.records if e.profile_id == profile_id]:
+            self._forget(event)
+
     def _forget(self, event: Event) -> None:
         """Drop the oldest recorded event (retention): its key may then be recorded again."""
         self.records.remove(event.id)
@@ -110,7 +123,7 @@ def accept(account: Account, inputs: list[EventInput], now: _dt.datetime, source
     """Check every event (all problems at once), then leave them for the processing delay. `bulk`:
     for a bulk request, the path of its list of entries (where a count problem is reported)."""
     _check(account, inputs, now, bulk)
-    account.later(partial(_process, account, inputs, now, source), now, "klaviyo events")
+    account.later(partial(process, account, inputs, now, source), now, "klaviyo events")
 
 
 def _check(account: Account, inputs: list[EventInput], now: _dt.datetime, bulk: str | None) -> None:
@@ -177,8 +190,8 @@ def _identity(profiles, one: EventInput) -> tuple:
     return identity_key(name, one.profile[name])
 
 
-def _process(account: Account, inputs: list[EventInput], received: _dt.datetime, source: str,
-             at: _dt.datetime) -> None:
+def process(account: Account, inputs: list[EventInput], received: _dt.datetime, source: str,
+            at: _dt.datetime) -> None:
     profiles, metrics, book = profiles_of(account), metrics_of(account), events_of(account)
     for one in inputs:
         profile = profiles.upsert(one.profile, at, one.profile_id, identifiers="fill" if source == "client" else "set",

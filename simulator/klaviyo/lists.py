@@ -72,6 +72,15 @@ class ListBook:
             if target.members.pop(profile_id, None) is not None:
                 self.account.notify(MembershipChange(list_id, profile_id, False, now))
 
+    def hand_over(self, source_id: str, destination_id: str | None) -> None:
+        """A merge (the destination joins every list the source was in, as of when the source
+        joined, unless it was a member already) or a deletion (`destination_id` None: the profile
+        leaves every list). Nothing is told: no one joined or left of their own accord."""
+        for found in self.records:
+            joined = found.members.pop(source_id, None)
+            if joined is not None and destination_id is not None:
+                found.members.setdefault(destination_id, joined)
+
 
 def lists_of(account: Account) -> ListBook:
     return account.lists

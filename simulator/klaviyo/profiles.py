@@ -16,7 +16,7 @@ from typing import Any
 from simulator.core.emails import EMAIL
 from simulator.errors import Conflict, Invalid, MissingReferences, Problem
 from simulator.klaviyo.account import Account
-from simulator.klaviyo.consent import Consent
+from simulator.klaviyo.consent import Consent, email_refusal
 from simulator.core.records import Records
 
 IDENTIFIERS = ("email", "phone_number", "external_id", "anonymous_id", "_kx")  # matched in this order, after id
@@ -35,12 +35,17 @@ class Profile:
     properties: dict[str, Any] = field(default_factory=dict)
     last_event_date: _dt.datetime | None = None
     consent: dict[str, Consent] = field(default_factory=dict)  # "email.marketing" -> Consent; absent: never
+    suppression: dict[str, _dt.datetime] = field(default_factory=dict)  # email suppressions: reason -> since
 
     def get(self, name: str):
         return self.attributes.get(name)
 
     def consent_of(self, channel: str) -> Consent:
         return self.consent.get(channel) or Consent()
+
+    def email_refusal(self) -> str | None:
+        """Why email marketing may not reach this profile (consent.email_refusal), or None."""
+        return email_refusal(self.get("email"), self.consent_of("email.marketing"), self.suppression)
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,14 @@ class ProfileBook:
         """Give `profile` the identifier `name` if it has none and no other profile holds `value`
         (the `_kx` Klaviyo hands out with tracked email: identity, not an update)."""
         self._identifier(profile, name, value, clear=False, mode="fill")
+
+    def remove(self, profile: Profile) -> None:
+        """Forget a profile and free its identifiers (a merge's source, a deletion request)."""
+        self.records.remove(profile.id)
+        for name in IDENTIFIERS:
+            value = profile.attributes.get(name)
+            if value is not None and self._index.get(identity_key(name, value)) == profile.id:
+                del self._index[identity_key(name, value)]
 
     def upsert(self, attributes: dict, now: _dt.datetime, profile_id: str | None = None,
                identifiers: str = "set", meta: dict | None = None) -> Profile:

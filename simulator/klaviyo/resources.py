@@ -13,17 +13,24 @@ of the type created, updated or deleted (a segment's members follow its definiti
 does what a POST that is no plain create does (`template-clone`, `template-render`, campaign sends);
 `@seeded(type)` makes what the type holds before any write.
 
+A POST whose body is work rather than a record to keep (bulk jobs of hand-written models, merges,
+deletion requests, back-in-stock subscriptions) is an `@on_operation(id)` rule too, in the model
+module it belongs to.
+
 Jobs (`*-jobs` types) are accepted as `queued` and complete when the account's processing delay has
-passed on the clock, applying their items then; an item the job cannot apply is counted as failed
-and kept as an `import-error` the job links to."""
+passed on the clock (`queue_job`), applying their items then; an item the job cannot apply fails
+alone, counted in `failed_count` and said in the job's `errors` (Klaviyo's catalog jobs: "errors"
+per item with a JSON pointer into the request)."""
 from __future__ import annotations
 
 import datetime as _dt
+from functools import partial
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from simulator.core.records import Records
 from simulator.core.timefmt import iso
+from simulator.errors import AlreadyExists, Conflict, DomainError, Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 
 Link = tuple[str, str]  # (type, id)
@@ -37,6 +44,8 @@ _ON_WRITE: dict[str, WriteCheck] = {}
 _AFTER_WRITE: dict[str, WrittenRule] = {}
 _OPERATIONS: dict[str, OperationRule] = {}
 _SEEDS: dict[str, SeedRule] = {}
+JobWork = Callable[["Resource", _dt.datetime], "list[Failure]"]
+REQUIRED_LINKS = {"catalog-variant": ("item",)}  # the spec's request schema requires a variant's item
 
 
 def _register_in(table: dict, types: tuple[str, ...]):
@@ -90,7 +99,8 @@ def operation_rule(operation_id: str) -> OperationRule | None:
     return _OPERATIONS.get(operation_id)
 
 
-JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records")
+JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records",
+             "data-source-records")
 
 
 @dataclass
@@ -181,55 +191,123 @@ def resources_of(account: Account) -> ResourceStore:
     return account.resources
 
 
-def job_items(attributes: dict) -> list[dict]:
-    """The resource objects a bulk job's body carries (`items: {data: [...]}` and its siblings)."""
+# -- work accepted for later: rules per type, and bulk jobs ----------------------------------------
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a job could not apply the item at `position` of its request: the job's `errors` entry or
+    `import-error` says it with `code` (invalid, conflict, not_found) and the item's JSON pointer."""
+    position: int
+    pointer: str
+    code: str
+    detail: str
+
+
+TITLES = {"invalid": "Invalid input.", "conflict": "Conflict.", "not_found": "Not found."}
+
+
+def failure_of(error: DomainError, position: int, pointer: str) -> Failure:
+    """A domain error met while applying one item, as that item's failure."""
+    if isinstance(error, (Conflict, AlreadyExists)):
+        return Failure(position, pointer, "conflict", getattr(error, "detail", None)
+                       or f"A {error.resource} with id {error.id} already exists.")
+    if isinstance(error, NotFound):
+        return Failure(position, pointer, "not_found", f"A {error.resource} with id {error.id} does not exist.")
+    if isinstance(error, Invalid) and error.problems:
+        return Failure(position, pointer, "invalid", error.problems[0].detail or str(error))
+    return Failure(position, pointer, "invalid", str(error) or type(error).__name__)
+
+
+def error_json(account: Account, failure: Failure) -> dict:
+    """A failure as Klaviyo's job error object (`errors` of a catalog job, `import-error` attributes)."""
+    return {"id": account.ids.next("job-error", "uuid"), "code": failure.code, "title": TITLES[failure.code],
+            "detail": failure.detail, "source": {"pointer": failure.pointer}}
+
+
+def queue_job(account: Account, type_: str, links: dict, total: int, work: JobWork, now: _dt.datetime,
+              stamps: tuple[str, ...] = ("created_at",)) -> Resource:
+    """A job, `queued`: once the processing delay has passed on the clock `work(job, at)` (a
+    `partial` of a module-level function: jobs are data) applies it and answers its failures; the
+    job is then `complete` with its counts and `errors`."""
+    job = resources_of(account).create(type_, {"status": "queued", "total_count": total, "completed_count": 0,
+                                               "failed_count": 0, "completed_at": None}, links, now, stamps)
+    account.later(partial(_run_job, account, type_, job.id, work), now, f"klaviyo job {job.id}")
+    return job
+
+
+def _run_job(account: Account, type_: str, job_id: str, work: JobWork, at: _dt.datetime) -> None:
+    job = resources_of(account).of(type_).get(job_id)
+    job.attributes.update(status="processing", started_at=iso(at))
+    failures = work(job, at)
+    failed = len({f.position for f in failures})
+    skipped = job.attributes.get("skipped_count") or 0
+    job.attributes.update(status="complete", completed_count=job.attributes["total_count"] - failed - skipped,
+                          failed_count=failed, errors=[error_json(account, f) for f in failures],
+                          completed_at=iso(at))
+
+
+def job_items(attributes: dict) -> tuple[str, list]:
+    """(the attribute holding a bulk job's resource objects, those objects): `items: {data: [...]}`
+    and its siblings."""
     for name in JOB_ITEMS:
         value = attributes.get(name)
         if isinstance(value, dict) and isinstance(value.get("data"), list):
-            return [item for item in value["data"] if isinstance(item, dict)]
-    return []
+            return name, value["data"]
+    return "items", []
 
 
-def start_job(account: Account, job: Resource, items: list[dict], action: str, now: _dt.datetime) -> None:
-    """Mark `job` queued; when the processing delay has passed apply `items` (create, update or
-    delete as the job type says) and mark it complete with its counts."""
-    job.attributes.update({"status": "queued", "total_count": len(items), "completed_count": 0,
-                           "failed_count": 0, "completed_at": None})
-
-    def run(at: _dt.datetime) -> None:
-        store = resources_of(account)
-        done = failed = 0
-        for position, item in enumerate(items):
-            try:
-                _apply(store, item, action, at)
-                done += 1
-            except Exception as error:  # noqa: BLE001 - a bad item fails alone, as the vendor reports it
-                failed += 1
-                problem = store.create("import-error", {
-                    "code": "invalid", "title": "Invalid input.", "detail": str(error) or type(error).__name__,
-                    "source": {"pointer": f"/data/attributes/items/data/{position}"}, "original_payload": item}, {}, at)
-                store.link(job, "import-errors", [(problem.type, problem.id)], "add")
-        job.attributes.update({"status": "complete", "completed_count": done, "failed_count": failed,
-                               "completed_at": iso(at)})
-        if "errored_count" in job.attributes:
-            job.attributes["errored_count"] = failed
-
-    account.later(run, now, f"klaviyo job {job.id}")
+def item_type(job_type: str) -> str:
+    """The type of a bulk job's items: `catalog-item-bulk-create-job` -> `catalog-item`."""
+    return job_type.split("-bulk-", 1)[0]
 
 
-def _apply(store: ResourceStore, item: dict, action: str, at: _dt.datetime) -> None:
-    type_, record_id = item.get("type"), item.get("id")
-    if not isinstance(type_, str) or not type_:
-        raise ValueError("Each item needs a type.")
+def apply_items(account: Account, name: str, items: list, action: str, refused: list[Failure],
+                job: Resource, at: _dt.datetime) -> list[Failure]:
+    """A generic bulk job's work: create, update or delete each item in order, unless the request
+    already showed it cannot be (`refused`, from the surface's shape checks). An item failing alone
+    does not stop the others, and the job links what it applied under `name` (a catalog item job's
+    `items`). A repeat of an id made earlier in the same job conflicts as any existing one does."""
+    store = resources_of(account)
+    failures, applied, bad = [], [], {f.position for f in refused}
+    for position, item in enumerate(items):
+        if position in bad:
+            continue
+        pointer = f"/data/attributes/{name}/data/{position}"
+        try:
+            record = _apply(store, item, action, at)
+        except DomainError as error:
+            failures.append(failure_of(error, position, pointer))
+            continue
+        applied.append((record.type, record.id))
+    if action != "delete":
+        store.link(job, name, applied, "add")
+    return sorted(refused + failures, key=lambda f: f.position)
+
+
+def _apply(store: ResourceStore, item: dict, action: str, at: _dt.datetime) -> Resource:
+    type_, record_id = item["type"], item.get("id")
     links = {name: _linkage(value.get("data")) for name, value in (item.get("relationships") or {}).items()
              if isinstance(value, dict)}
+    links = {name: linkage for name, linkage in links.items() if linkage is not None}
     attributes = item.get("attributes") or {}
     if action == "delete":
+        record = store.of(type_).get(record_id)
         store.delete(type_, record_id)
-    elif action == "update":
-        store.update(type_, record_id, attributes, links, at, ("updated",))
-    else:
-        store.create(type_, attributes, links, at, ("created", "updated"), record_id)
+        return record
+    record = store.of(type_).get(record_id) if action == "update" else None
+    for name in REQUIRED_LINKS.get(type_, ()) if action == "create" else ():
+        if name not in links:
+            raise Invalid([Problem(f"relationships.{name}", "required", detail=f"'{name}' is a required relationship.")])
+    for target_type, target_id in _targets(links):
+        if target_type.startswith("catalog-") and target_id not in store.of(target_type):
+            raise NotFound(target_type, target_id)
+    if record is not None:
+        return store.update(type_, record_id, attributes, links, at, ("updated",))
+    return store.create(type_, attributes, links, at, ("created", "updated"), record_id)
+
+
+def _targets(links: dict) -> list[Link]:
+    return [t for linkage in links.values() for t in (linkage if isinstance(linkage, list) else [linkage])]
 
 
 def _linkage(data) -> list[Link] | Link | None:
@@ -240,4 +318,5 @@ def _linkage(data) -> list[Link] | Link | None:
     return None
 
 
-from simulator.klaviyo import campaigns, resource_rules, webhooks  # noqa: E402,F401  (registers the rules)
+from simulator.klaviyo import (back_in_stock, campaigns, profile_jobs, resource_rules,  # noqa: E402,F401 (rules)
+                               subscriptions, webhooks)

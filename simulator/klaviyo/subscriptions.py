@@ -4,7 +4,11 @@ request arrives (202), applied when the clock reaches the processing delay.
 Rules from Klaviyo's spec: `consented_at` only with `historical_import`, and then required and in
 the past; a historical import joins the list without "Added to List" flows (listeners are not told).
 Email consent needs an email, SMS and WhatsApp consent a phone number. A double opt-in list is
-taken as confirmed at once (the confirmation message is not modelled) and marked `double_optin`."""
+taken as confirmed at once (the confirmation message is not modelled) and marked `double_optin`.
+
+Bulk unsubscribe (`profile-subscription-bulk-delete-jobs`, up to 100 profiles) sets each named
+channel `UNSUBSCRIBED`; with a list, its members only leave the list and everyone else is
+unsubscribed globally, as its reference warns."""
 from __future__ import annotations
 
 import datetime as _dt
@@ -17,6 +21,7 @@ from simulator.klaviyo.account import Account
 from simulator.klaviyo.consent import Consent
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.profiles import ProfileChanged, format_problems, profiles_of, unknown_profile
+from simulator.klaviyo.resources import on_operation
 
 _NEEDS = {"email": "email", "sms": "phone_number", "whatsapp": "phone_number"}
 
@@ -110,3 +115,61 @@ def _apply(account: Account, request: Subscription, now: _dt.datetime) -> None:
         account.notify(ProfileChanged(profile.id, now))
         if target is not None:
             lists.add(target.id, [profile.id], now, notify=not request.historical_import)
+
+
+# -- bulk unsubscribe ----------------------------------------------------------------------------
+
+MAX_UNSUBSCRIBE = 100  # "Maximum number of profiles per call: 100"
+
+
+@on_operation("bulk_unsubscribe_profiles")
+def accept_unsubscribe(account: Account, data: dict, now: _dt.datetime) -> None:
+    """Up to 100 profiles by email or phone number, each naming the channels to unsubscribe from
+    (email consent needs the email, SMS and WhatsApp the phone number); with a list, which must
+    exist (404). Applied on the clock by `unsubscribe`."""
+    rows = ((data["attributes"].get("profiles") or {}).get("data")) or []
+    list_id = (((data.get("relationships") or {}).get("list") or {}).get("data") or {}).get("id")
+    problems = []
+    if len(rows) > MAX_UNSUBSCRIBE:
+        problems.append(Problem("data.attributes.profiles.data", "range", expected=("maxItems", MAX_UNSUBSCRIBE),
+                                detail=f"At most {MAX_UNSUBSCRIBE} profiles per request; got {len(rows)}."))
+    wanted = []
+    for i, row in enumerate(rows):
+        path = f"data.attributes.profiles.data[{i}].attributes"
+        attributes = dict((row or {}).get("attributes") or {})
+        channels = [f"{channel}.{kind}" for channel, kinds in (attributes.pop("subscriptions", None) or {}).items()
+                    for kind, consent in (kinds or {}).items()
+                    if isinstance(consent, dict) and consent.get("consent") == "UNSUBSCRIBED"]
+        who = {name: attributes.get(name) for name in ("email", "phone_number") if attributes.get(name)}
+        problems += format_problems(who, path)
+        if not who:
+            problems.append(Problem(path, "required", detail="One of email or phone_number is required."))
+        problems += [Problem(f"{path}.subscriptions.{channel}", "invalid",
+                             detail=f"Unsubscribing from {channel} needs the profile's {_NEEDS[channel.split('.')[0]]}.")
+                     for channel in channels
+                     if channel.split(".")[0] in _NEEDS and not who.get(_NEEDS[channel.split(".")[0]])]
+        wanted.append((who, channels))
+    if problems:
+        raise Invalid(problems)
+    if list_id is not None and list_id not in lists_of(account).records:
+        raise MissingReferences([Problem("data.relationships.list.data.id", "invalid",
+                                         detail=f"A list with id {list_id} does not exist.")])
+    account.later(partial(unsubscribe, account, wanted, list_id), now, "klaviyo unsubscribe")
+    return None
+
+
+def unsubscribe(account: Account, wanted: list, list_id: str | None, now: _dt.datetime) -> None:
+    """A member of the list named leaves it; everyone else is unsubscribed from each channel named
+    ("Profiles not in the specified list will be globally unsubscribed"). A profile the identifiers
+    name no one yet is made, unsubscribed."""
+    book, lists = profiles_of(account), lists_of(account)
+    target = lists.records.find(list_id) if list_id else None
+    for who, channels in wanted:
+        profile = book.upsert(who, now)
+        if target is not None and profile.id in target.members:
+            lists.remove(target.id, [profile.id], now)
+            continue
+        for channel in channels:
+            profile.consent[channel] = Consent("UNSUBSCRIBED", now, now, "API")
+        profile.updated = now
+        account.notify(ProfileChanged(profile.id, now))

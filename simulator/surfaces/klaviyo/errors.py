@@ -37,7 +37,7 @@ def pointer(path: str) -> str:
     return "/" + "/".join(parts) if parts else "/data/"
 
 
-def _detail(problem: Problem) -> str:
+def problem_detail(problem: Problem) -> str:
     if problem.detail:
         return problem.detail
     field = problem.path.rsplit(".", 1)[-1] or "data"
@@ -66,7 +66,7 @@ def errors_of(error: Exception, new_id) -> tuple[int, list[dict]]:
                 "meta": extra.pop("meta", {})}
 
     if isinstance(error, Invalid):
-        return status, [one(_detail(p), {"parameter": p.path} if _is_parameter(p.path) else {"pointer": pointer(p.path)})
+        return status, [one(problem_detail(p), {"parameter": p.path} if _is_parameter(p.path) else {"pointer": pointer(p.path)})
                         for p in error.problems]
     if isinstance(error, BadCredentials):
         return status, [one(error.detail, code="authentication_failed", title="Incorrect authentication credentials.")]

@@ -11,15 +11,18 @@ Routed by one catch-all rule per blueprint; the table picks the operation (hand-
 being more specific, are matched first)."""
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 from flask import Response, g, jsonify, request
 
 from simulator.core.records import Records
 from simulator.errors import Invalid, NotFound, Problem
-from simulator.klaviyo.resources import Resource, _linkage, job_items, operation_rule, resources_of, start_job
+from simulator.klaviyo.resources import (Failure, Resource, _linkage, apply_items, item_type, job_items,
+                                         operation_rule, queue_job, resources_of)
 from simulator.surfaces.klaviyo import api_blueprint, client_blueprint
 from simulator.surfaces.klaviyo.common import account, body, empty, now
+from simulator.surfaces.klaviyo.errors import pointer, problem_detail
 from simulator.surfaces.klaviyo.filters import compare, parse_filter
 from simulator.surfaces.klaviyo.jsonapi import (collection, listed, page_cursor, page_of, page_size, resource,
                                                 self_link, single, sorted_by)
@@ -29,6 +32,8 @@ _JSON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean":
 _STAMPS_NEW = ("created", "updated", "created_at", "updated_at", "datetime")
 _STAMPS_CHANGED = ("updated", "updated_at")
 JOB_ACTIONS = {"create": "create", "update": "update", "delete": "delete"}
+# "Accepts up to 100 catalog items per request", "up to 500 records": each bulk job's reference, by type prefix
+MAX_JOB_ITEMS = {"catalog-": 100, "data-source-record-": 500, "object-record-": 500}
 
 
 def _shape(path: str) -> tuple[str, str, str | None]:
@@ -176,11 +181,29 @@ def _included(records: list[Resource], facts: dict) -> list[dict] | None:
     store, seen, out = resources_of(account()), set(), []
     for record in records:
         for name in names:
-            for other in store.related((record.type, record.id), name, RELATED.get((record.type, name))):
-                if (other.type, other.id) not in seen:
-                    seen.add((other.type, other.id))
-                    out.append(resource_json(other))
+            for target in store.linkage((record.type, record.id), name, RELATED.get((record.type, name))):
+                found = None if target in seen else _json_of(*target)
+                if found is not None:
+                    seen.add(target)
+                    out.append(found)
     return out
+
+
+def _json_of(type_: str, record_id: str) -> dict | None:
+    """A linked resource as its own endpoint serves it: from the generic store, or the list or
+    profile a hand-written model holds (a bulk import job's `lists`)."""
+    record = resources_of(account()).of(type_).find(record_id)
+    if record is not None:
+        return resource_json(record)
+    from simulator.klaviyo.lists import lists_of
+    from simulator.klaviyo.profiles import profiles_of
+    from simulator.surfaces.klaviyo.lists import list_json
+    from simulator.surfaces.klaviyo.profiles import profile_json
+    if type_ == "list" and record_id in lists_of(account()).records:
+        return list_json(lists_of(account()).records.get(record_id))
+    if type_ == "profile" and record_id in profiles_of(account()).records:
+        return profile_json(account(), profiles_of(account()).records.get(record_id))
+    return None
 
 
 def _document(data, included: list[dict] | None, base: dict | None = None) -> dict:
@@ -261,24 +284,27 @@ def _data(facts: dict, record_id: str | None = None) -> dict:
                                 detail=f"Expected type '{facts['request_type']}', got '{data.get('type')}'."))
     if record_id is not None and "id" in data and data["id"] != record_id:
         problems.append(Problem("data.id", "invalid", detail="The id in the body does not match the id in the URL."))
-    attributes = data.get("attributes", {})
-    if not isinstance(attributes, dict):
-        problems.append(Problem("data.attributes", "type", expected="object"))
-        attributes = {}
-    known = facts.get("attributes", {})
-    if known:
-        problems += [Problem(f"data.attributes.{name}", "unknown") for name in attributes if name not in known]
-    for name, (kind, required) in known.items():
-        value = attributes.get(name)
-        if name not in attributes:
-            if required and record_id is None:
-                problems.append(Problem(f"data.attributes.{name}", "required"))
-        elif value is not None and kind in _JSON_TYPES and (
-                not isinstance(value, _JSON_TYPES[kind]) or (isinstance(value, bool) and kind in ("number", "integer"))):
-            problems.append(Problem(f"data.attributes.{name}", "type", expected=kind))
+    problems += _attribute_problems(data.get("attributes", {}), facts.get("attributes", {}), record_id is None, "data")
     if problems:
         raise Invalid(problems)
     return data
+
+
+def _attribute_problems(attributes, known: dict, creating: bool, path: str) -> list[Problem]:
+    """The attributes at `path` against the table's (type, required) per attribute: unknown ones,
+    missing required ones (when `creating`) and wrong types."""
+    if not isinstance(attributes, dict):
+        return [Problem(f"{path}.attributes", "type", expected="object")]
+    problems = [Problem(f"{path}.attributes.{name}", "unknown") for name in attributes if known and name not in known]
+    for name, (kind, required) in known.items():
+        value = attributes.get(name)
+        if name not in attributes:
+            if required and creating:
+                problems.append(Problem(f"{path}.attributes.{name}", "required"))
+        elif value is not None and kind in _JSON_TYPES and (
+                not isinstance(value, _JSON_TYPES[kind]) or (isinstance(value, bool) and kind in ("number", "integer"))):
+            problems.append(Problem(f"{path}.attributes.{name}", "type", expected=kind))
+    return problems
 
 
 def _attributes_and_links(data: dict) -> tuple[dict, dict]:
@@ -301,14 +327,51 @@ def _create(facts: dict) -> Response:
     data = _data(facts)
     attributes, links = _attributes_and_links(data)
     type_ = facts.get("type") or facts.get("request_type")
-    store = resources_of(account())
     if type_.endswith("-job"):
-        job = store.create(type_, {}, links, now(), _stamps(type_, _STAMPS_NEW))
-        action = next((a for word, a in JOB_ACTIONS.items() if f"-{word}-" in f"-{type_}-"), "create")
-        start_job(account(), job, job_items(data.get("attributes") or {}), action, now())
-        return _answer(job, facts)
-    record = store.create(type_, attributes, links, now(), _stamps(type_, _STAMPS_NEW))
+        return _answer(_start_job(type_, attributes, links), facts)
+    record = resources_of(account()).create(type_, attributes, links, now(), _stamps(type_, _STAMPS_NEW))
     return _answer(record, facts)
+
+
+def _start_job(type_: str, attributes: dict, links: dict) -> Resource:
+    """A bulk create, update or delete job of a generic type: at most its `MAX_JOB_ITEMS` items (a
+    400 past that); each item's shape is checked now against its type's own create or update operation,
+    and an item that fails is reported in the job's `errors` while the others are applied."""
+    action = next((a for word, a in JOB_ACTIONS.items() if f"-{word}-" in f"-{type_}-"), "create")
+    name, items = job_items(attributes)
+    most = next((n for prefix, n in MAX_JOB_ITEMS.items() if type_.startswith(prefix)), None)
+    if most is not None and len(items) > most:
+        raise Invalid([Problem(f"data.attributes.{name}.data", "range", expected=("maxItems", most),
+                               detail=f"At most {most} {name} per job; got {len(items)}.")])
+    refused = [Failure(position, pointer(problem.path), "invalid", problem_detail(problem))
+               for position, item in enumerate(items)
+               for problem in _item_problems(item, item_type(type_), action, f"data.attributes.{name}.data[{position}]")]
+    work = partial(apply_items, account(), name, items, action, refused)
+    return queue_job(account(), type_, links, len(items), work, now(), _stamps(type_, _STAMPS_NEW))
+
+
+def _item_problems(item, type_: str, action: str, path: str) -> list[Problem]:
+    """One bulk job item as its type's single create (or update) operation would check it."""
+    if not isinstance(item, dict):
+        return [Problem(path, "type", expected="object")]
+    problems = [] if item.get("type") == type_ else [
+        Problem(f"{path}.type", "invalid", detail=f"Expected type '{type_}', got '{item.get('type')}'.")]
+    if action != "create" and not isinstance(item.get("id"), str):
+        problems.append(Problem(f"{path}.id", "required"))
+    if action != "delete":
+        known = _item_attributes(type_, "POST" if action == "create" else "PATCH")
+        problems += _attribute_problems(item.get("attributes", {}), known, action == "create", path)
+    return problems
+
+
+def _item_attributes(type_: str, method: str) -> dict:
+    """The table's attributes of the operation that creates (POST) or updates (PATCH) one `type_`."""
+    shape = "collection" if method == "POST" else "item"
+    for entry in table()["operations"].values():
+        if (entry.get("request_type") == type_ and entry["method"] == method and entry["path"].startswith("/api")
+                and _shape(entry["path"])[0] == shape):
+            return entry.get("attributes", {})
+    return {}
 
 
 def _linkage_body() -> list[tuple[str, str]]:

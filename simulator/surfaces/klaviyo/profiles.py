@@ -27,10 +27,12 @@ PREDICTIVE = ("historic_clv", "predicted_clv", "total_clv", "historic_number_of_
               "average_days_between_orders", "average_order_value", "churn_probability",
               "expected_date_of_next_order", "ranked_channel_affinity")
 # Sort keys beyond a plain attribute; the operation table names which sorts and filters are allowed.
-# Suppressions are not modelled: no profile has one, so their filters match none and their sorts
-# keep the order.
+# Email suppressions filter on any of a profile's suppressions and sort by the earliest; list
+# suppressions are not modelled (no profile has one: their filters match none).
+SUPPRESSION = "subscriptions.email.marketing.suppression."
 SORT_KEYS = {"created": lambda p: p.created, "email": lambda p: p.get("email"), "id": lambda p: p.id,
-             "updated": lambda p: p.updated}
+             "updated": lambda p: p.updated,
+             SUPPRESSION + "timestamp": lambda p: min(p.suppression.values(), default=None)}
 
 
 def additional_fields() -> list[str]:
@@ -70,14 +72,15 @@ def _consent(c: Consent, can_receive: str, can: bool, detail: bool = True) -> di
 
 def subscriptions_json(profile: Profile) -> dict:
     """Consent per channel. Email marketing can reach anyone with an email who has not unsubscribed
-    (Klaviyo emails never-subscribed profiles); SMS and push need consent."""
+    and is not suppressed (Klaviyo emails never-subscribed profiles); SMS and push need consent."""
     email, sms, sms_tx, push = (profile.consent_of(c) for c in
                                 ("email.marketing", "sms.marketing", "sms.transactional", "push.marketing"))
     has_phone = bool(profile.get("phone_number"))
-    email_json = _consent(email, "can_receive_email_marketing",
-                          bool(profile.get("email")) and email.consent != "UNSUBSCRIBED")
+    email_json = _consent(email, "can_receive_email_marketing", profile.email_refusal() is None)
     email_json.update(custom_method_detail=email.custom_method_detail, double_optin=email.double_optin,
-                      suppression=[], list_suppressions=[])
+                      suppression=[{"reason": reason, "timestamp": iso(since)}
+                                   for reason, since in sorted(profile.suppression.items())],
+                      list_suppressions=[])
     sms_json = {"marketing": _consent(sms, "can_receive_sms_marketing", has_phone and sms.subscribed),
                 "transactional": _consent(sms_tx, "can_receive_sms_transactional", has_phone and sms_tx.subscribed)}
     return {"email": {"marketing": email_json}, "sms": sms_json,
@@ -102,9 +105,14 @@ def _lower(value):
 
 def matching(profiles, conditions) -> list[Profile]:
     """The profiles meeting every parsed filter condition."""
-    return [p for p in profiles
-            if all(compare(op, profile_value(p, field), _lower(value) if field == "email" else value)
-                   for field, op, value in conditions)]
+    return [p for p in profiles if all(_holds(p, field, op, value) for field, op, value in conditions)]
+
+
+def _holds(profile: Profile, field: str, op: str, value) -> bool:
+    if field.startswith(SUPPRESSION):
+        reason = field == SUPPRESSION + "reason"
+        return any(compare(op, name if reason else since, value) for name, since in profile.suppression.items())
+    return compare(op, profile_value(profile, field), _lower(value) if field == "email" else value)
 
 
 @api_blueprint.post("/profiles")

@@ -13,12 +13,13 @@ from simulator.klaviyo.events import events_of
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.metrics import metrics_of
 from simulator.klaviyo.profiles import profiles_of
+from simulator.klaviyo.resources import resources_of
 from simulator.surfaces.klaviyo import api_blueprint, operation
 from simulator.surfaces.klaviyo.common import account
-from simulator.surfaces.klaviyo.jsonapi import collection, page_of, resource, single
+from simulator.surfaces.klaviyo.jsonapi import collection, page_of, page_size, resource, single
 from simulator.surfaces.klaviyo.lists import list_json
 from simulator.surfaces.klaviyo.metrics import metric_json
-from simulator.surfaces.klaviyo.profiles import profile_json
+from simulator.surfaces.klaviyo.profiles import additional_fields, profile_json
 
 
 def _ids(type_: str, ids: list[str]) -> dict:
@@ -75,6 +76,32 @@ def profile_for_event(event_id: str):
 def profile_id_for_event(event_id: str):
     event = events_of(account()).records.get(event_id)
     return jsonify({"data": {"type": "profile", "id": event.profile_id}, "links": {"self": request.base_url}})
+
+
+def _import_job_links(job_id: str, name: str) -> list[str]:
+    """The ids a bulk import job (a 404 when there is none) links to under `name`."""
+    job = resources_of(account()).of("profile-bulk-import-job").get(job_id)
+    linkage = job.links.get(name) or []
+    return [i for _, i in linkage]
+
+
+@api_blueprint.get("/profile-bulk-import-jobs/<job_id>/profiles")
+@operation("get_profiles_for_bulk_import_profiles_job")
+def profiles_for_import_job(job_id: str):
+    """The profiles a bulk import job created or updated (its `profiles` linkage), still held."""
+    owner = account()
+    book = profiles_of(owner).records
+    found = [book.find(i) for i in _import_job_links(job_id, "profiles") if i in book]
+    page, next_position = page_of(found, lambda x: x.id, page_size(20, 1, 100))
+    return jsonify(collection([profile_json(owner, x, additional_fields()) for x in page], next_position))
+
+
+@api_blueprint.get("/profile-bulk-import-jobs/<job_id>/lists")
+@operation("get_list_for_bulk_import_profiles_job")
+def lists_for_import_job(job_id: str):
+    book = lists_of(account()).records
+    found = [book.find(i) for i in _import_job_links(job_id, "lists") if i in book]
+    return jsonify(collection([list_json(x) for x in found], None))
 
 
 def account_json() -> dict:
