@@ -24,7 +24,7 @@ from simulator.surfaces.klaviyo.jsonapi import (collection, listed, page_cursor,
 from simulator.surfaces.klaviyo.operations import table
 
 _JSON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict, "array": list}
-_STAMPS_NEW = ("created", "updated", "created_at", "updated_at", "datetime")
+STAMPS_NEW = ("created", "updated", "created_at", "updated_at", "datetime")
 _STAMPS_CHANGED = ("updated", "updated_at")
 JOB_ACTIONS = {"create": "create", "update": "update", "delete": "delete"}
 
@@ -63,7 +63,7 @@ for _owner, _name in RELATED:
     RELATIONSHIPS.setdefault(_owner, []).append(_name)
 
 
-def _stamps(type_: str, names: tuple[str, ...]) -> tuple[str, ...]:
+def stamps(type_: str, names: tuple[str, ...]) -> tuple[str, ...]:
     fields = fields_of(type_)
     return tuple(n for n in names if n in fields)
 
@@ -267,7 +267,7 @@ def _attributes_and_links(data: dict) -> tuple[dict, dict]:
     return attributes, {name: linkage for name, linkage in links.items() if linkage is not None}
 
 
-def _answer(record: Resource | None, facts: dict, status: int | None = None) -> Response:
+def answer(record: Resource | None, facts: dict, status: int | None = None) -> Response:
     status = status or facts["status"]
     if status == 204 or record is None or (status == 202 and not facts.get("type")):
         return empty(status)
@@ -282,12 +282,12 @@ def _create(facts: dict) -> Response:
     type_ = facts.get("type") or facts.get("request_type")
     store = resources_of(account())
     if type_.endswith("-job"):
-        job = store.create(type_, {}, links, now(), _stamps(type_, _STAMPS_NEW))
+        job = store.create(type_, {}, links, now(), stamps(type_, STAMPS_NEW))
         action = next((a for word, a in JOB_ACTIONS.items() if f"-{word}-" in f"-{type_}-"), "create")
         start_job(account(), job, job_items(data.get("attributes") or {}), action, now())
-        return _answer(job, facts)
-    record = store.create(type_, attributes, links, now(), _stamps(type_, _STAMPS_NEW))
-    return _answer(record, facts)
+        return answer(job, facts)
+    record = store.create(type_, attributes, links, now(), stamps(type_, STAMPS_NEW))
+    return answer(record, facts)
 
 
 def _linkage_body() -> list[tuple[str, str]]:
@@ -322,7 +322,7 @@ def serve(rest: str) -> Response:
             return empty(204)
         store.of(type_).get(record_id)
         attributes, links = _attributes_and_links(_data(facts, record_id))
-        return _answer(store.update(type_, record_id, attributes, links, now(), _stamps(type_, _STAMPS_CHANGED)), facts)
+        return answer(store.update(type_, record_id, attributes, links, now(), stamps(type_, _STAMPS_CHANGED)), facts)
     _check_owner(owner_type, record_id)
     related_type = RELATED.get((owner_type, relation)) or facts.get("type")
     if kind == "related":
