@@ -67,3 +67,14 @@ def test_an_image_uploads_from_a_file_as_multipart_form_data(kl):
     assert kl.get(f"/images/{image['id']}").json()["data"]["attributes"]["name"] == "logo.png"
     assert pointers(kl.post("/image-upload", files={"other": ("x.png", png)})) == ["/data/attributes/file"]
     assert kl.post("/image-upload", content=b"{}", headers={"Content-Type": "text/plain"}).status_code == 415
+
+
+def test_the_dated_line_lets_unknown_fields_through_when_told(sb, api):
+    """Omnisend does not say it refuses fields its spec does not name: refusing them is a setting."""
+    body = {"identifiers": [{"type": "email", "id": "ann@example.com"}], "shoeSize": 42}
+    refused = api.post("/contacts", json=body)
+    assert refused.status_code == 400 and refused.json()["errors"][0] == {
+        "field": "shoeSize", "code": "unknown_field", "message": "Unknown field"}
+    sb.settings.update({"api_reject_unknown_fields": False})
+    assert api.post("/contacts", json=body).status_code == 201
+    assert api.post("/contacts", json={"shoeSize": 42}).json()["errors"][0]["field"] == "identifiers"
