@@ -78,3 +78,18 @@ def test_the_dated_line_lets_unknown_fields_through_when_told(sb, api):
     sb.settings.update({"api_reject_unknown_fields": False})
     assert api.post("/contacts", json=body).status_code == 201
     assert api.post("/contacts", json={"shoeSize": 42}).json()["errors"][0]["field"] == "identifiers"
+
+
+def test_a_generic_create_refuses_malformed_relationships(kl):
+    """They were dropped silently, so a merge naming no profile was answered 201 (Schemathesis's
+    negative data)."""
+    kept = new_profile(kl)
+
+    def merge(relationships):
+        return kl.post("/profile-merge", json={"data": {"type": "profile-merge", "id": kept,
+                                                        "relationships": relationships}})
+    assert pointers(merge({"profiles": {"data": [{"type": "planet", "id": "x"}]}})) == [
+        "/data/relationships/profiles"]
+    assert pointers(merge({"profiles": [{"type": "profile", "id": "x"}]})) == ["/data/relationships/profiles"]
+    assert pointers(merge({"moons": {"data": []}})) == ["/data/relationships/moons"]
+    assert merge({"profiles": {"data": [{"type": "profile", "id": new_profile(kl, "bo@example.com")}]}}).status_code == 201

@@ -255,9 +255,32 @@ def _data(facts: dict, record_id: str | None = None) -> dict:
         elif value is not None and kind in _JSON_TYPES and (
                 not isinstance(value, _JSON_TYPES[kind]) or (isinstance(value, bool) and kind in ("number", "integer"))):
             problems.append(Problem(f"data.attributes.{name}", "type", expected=kind))
+    problems += _relationship_problems(data.get("relationships", {}), facts.get("relationships", {}))
     if problems:
         raise Invalid(problems)
     return data
+
+
+def _relationship_problems(relationships, declared: dict) -> list[Problem]:
+    """Each relationship the body names is one the table declares, holding `{"data": ...}` with
+    identifiers of its types (or null): a malformed one is refused, not silently dropped."""
+    if not isinstance(relationships, dict):
+        return [Problem("data.relationships", "type", expected="object")]
+    problems = []
+    for name, value in relationships.items():
+        where = f"data.relationships.{name}"
+        if declared and name not in declared:
+            problems.append(Problem(where, "unknown"))
+            continue
+        linkage = value.get("data") if isinstance(value, dict) else None
+        items = linkage if isinstance(linkage, list) else [linkage]
+        types = declared.get(name)
+        if not isinstance(value, dict) or "data" not in value or any(
+                item is not None and not (isinstance(item, dict) and isinstance(item.get("id"), str)
+                                          and (not types or item.get("type") in types)) for item in items):
+            problems.append(Problem(where, "invalid", detail=f"'{name}' must hold resource identifiers "
+                                                                f"{{type, id}} of type {', '.join(types or ['any'])}."))
+    return problems
 
 
 def _attributes_and_links(data: dict) -> tuple[dict, dict]:
