@@ -192,3 +192,13 @@ def test_the_docs_list_the_allowances_the_run_makes(surface, doc):
     assert text.split(marker, 1)[1].split("\n\n", 1)[0] + "\n" == markdown_table(surface), (
         f"docs/{doc}'s allowance table drifted from tests/spec_allowances.py; replace it with the output of\n"
         f"  .venv/bin/python -c 'from tests.spec_allowances import markdown_table; print(markdown_table(\"{surface}\"), end=\"\")'")
+
+
+def test_an_allowance_covers_its_operations_and_fields_only():
+    assert allowance("klaviyo", "GET /api/campaigns", "filter")
+    assert not allowance("klaviyo", "GET /api/campaigns", "sort")
+    assert not allowance("klaviyo", "GET /api/lists", "filter")
+    assert allowance("klaviyo", "POST /client/events", "company_id")
+    assert allowance("omnisend-v3", "GET /carts", "sort") and not allowance("omnisend-api", "GET /carts", "sort")
+    assert allowance("omnisend-api", "POST /contacts", "identifiers.0.id")
+    assert not allowance("omnisend-api", "POST /contacts", "firstName")
