@@ -91,5 +91,6 @@ def test_a_generic_create_refuses_malformed_relationships(kl):
     assert pointers(merge({"profiles": {"data": [{"type": "planet", "id": "x"}]}})) == [
         "/data/relationships/profiles"]
     assert pointers(merge({"profiles": [{"type": "profile", "id": "x"}]})) == ["/data/relationships/profiles"]
+    assert pointers(merge({"profiles": {"data": [{"type": "profile"}]}})) == ["/data/relationships/profiles"]
     assert pointers(merge({"moons": {"data": []}})) == ["/data/relationships/moons"]
     assert merge({"profiles": {"data": [{"type": "profile", "id": new_profile(kl, "bo@example.com")}]}}).status_code == 201

@@ -262,8 +262,9 @@ def _data(facts: dict, record_id: str | None = None) -> dict:
 
 
 def _relationship_problems(relationships, declared: dict) -> list[Problem]:
-    """Each relationship the body names is one the table declares, holding `{"data": ...}` with
-    identifiers of its types (or null): a malformed one is refused, not silently dropped."""
+    """Each relationship the body names is one the table declares, an object whose `data` (the spec
+    lets it be left out) holds identifiers of its types or null: a malformed one is refused, not
+    silently dropped."""
     if not isinstance(relationships, dict):
         return [Problem("data.relationships", "type", expected="object")]
     problems = []
@@ -275,7 +276,7 @@ def _relationship_problems(relationships, declared: dict) -> list[Problem]:
         linkage = value.get("data") if isinstance(value, dict) else None
         items = linkage if isinstance(linkage, list) else [linkage]
         types = declared.get(name)
-        if not isinstance(value, dict) or "data" not in value or any(
+        if not isinstance(value, dict) or any(
                 item is not None and not (isinstance(item, dict) and isinstance(item.get("id"), str)
                                           and (not types or item.get("type") in types)) for item in items):
             problems.append(Problem(where, "invalid", detail=f"'{name}' must hold resource identifiers "
