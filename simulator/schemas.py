@@ -57,8 +57,10 @@ class Contract:
     def request_schema(self) -> dict | None:
         return self.document.get("request")
 
-    def check_request(self, body) -> None:
-        """Raise `Invalid` naming every problem of `body`, or return when it conforms."""
+    def check_request(self, body, unknown_fields: bool = True) -> None:
+        """Raise `Invalid` naming every problem of `body`, or return when it conforms. With
+        `unknown_fields` false, fields the contract does not name are let through (the surfaces'
+        `*_reject_unknown_fields` settings: the vendors do not say they refuse them)."""
         if self.request_schema is None:
             return
         try:
@@ -68,7 +70,10 @@ class Contract:
             problems = problems_of(self.request_schema, body)
             if not problems:  # the two validators disagree on a format: report what the fast one saw
                 problems = [Problem(_fast_path(fast_error), "invalid", detail=fast_error.message)]
-            raise Invalid(problems) from None
+            if not unknown_fields:
+                problems = [problem for problem in problems if problem.kind != "unknown"]
+            if problems:
+                raise Invalid(problems) from None
 
     def response_errors(self, status: int, body) -> list[str]:
         """Messages for each way `body` breaks this operation's schema for `status` (tests use it)."""

@@ -53,6 +53,7 @@ class Settings:
     v3_campaign_send_seconds: int = 60  # a started campaign is inProgress this long, then sent
     # Omnisend dated API
     api_rate_limit: int = 400  # the default bucket's requests per brand per sliding minute
+    api_reject_unknown_fields: bool = True  # a body field the spec does not name -> 400 `unknown_field`
     oauth_token_seconds: int = 3600  # lifetime of an OAuth access token
     api_tags_delay_seconds: int = 1  # POST/DELETE /contacts/tags apply this long after the 202 (0: at once)
     omnisend_birthday_hour_of_day: int = 0  # birthday automations start at this hour (brand timezone) on the day

@@ -54,3 +54,43 @@ def test_v3_blank_query_values_are_values(v3):
         refused = v3.get("/contacts", params=params)
         assert refused.status_code == 400 and field in str(refused.json()["fields"]), params
     assert v3.get("/contacts", params={"tag": ""}).status_code == 200  # any string is a tag, a blank one too
+
+
+def test_an_image_uploads_from_a_file_as_multipart_form_data(kl):
+    """The spec's one multipart body: it was refused as an unsupported media type (415)."""
+    png = b"\x89PNG\r\n\x1a\n" + bytes(24)
+    made = kl.post("/image-upload", files={"file": ("logo.png", png, "image/png")}, data={"hidden": "true"})
+    assert made.status_code == 201, made.text
+    image = made.json()["data"]
+    expected = {"name": "logo.png", "format": "png", "size": len(png), "hidden": True}
+    assert {name: image["attributes"][name] for name in expected} == expected
+    assert kl.get(f"/images/{image['id']}").json()["data"]["attributes"]["name"] == "logo.png"
+    assert pointers(kl.post("/image-upload", files={"other": ("x.png", png)})) == ["/data/attributes/file"]
+    assert kl.post("/image-upload", content=b"{}", headers={"Content-Type": "text/plain"}).status_code == 415
+
+
+def test_the_dated_line_lets_unknown_fields_through_when_told(sb, api):
+    """Omnisend does not say it refuses fields its spec does not name: refusing them is a setting."""
+    body = {"identifiers": [{"type": "email", "id": "ann@example.com"}], "shoeSize": 42}
+    refused = api.post("/contacts", json=body)
+    assert refused.status_code == 400 and refused.json()["errors"][0] == {
+        "field": "shoeSize", "code": "unknown_field", "message": "Unknown field"}
+    sb.settings.update({"api_reject_unknown_fields": False})
+    assert api.post("/contacts", json=body).status_code == 201
+    assert api.post("/contacts", json={"shoeSize": 42}).json()["errors"][0]["field"] == "identifiers"
+
+
+def test_a_generic_create_refuses_malformed_relationships(kl):
+    """They were dropped silently, so a merge naming no profile was answered 201 (Schemathesis's
+    negative data)."""
+    kept = new_profile(kl)
+
+    def merge(relationships):
+        return kl.post("/profile-merge", json={"data": {"type": "profile-merge", "id": kept,
+                                                        "relationships": relationships}})
+    assert pointers(merge({"profiles": {"data": [{"type": "planet", "id": "x"}]}})) == [
+        "/data/relationships/profiles"]
+    assert pointers(merge({"profiles": [{"type": "profile", "id": "x"}]})) == ["/data/relationships/profiles"]
+    assert pointers(merge({"profiles": {"data": [{"type": "profile"}]}})) == ["/data/relationships/profiles"]
+    assert pointers(merge({"moons": {"data": []}})) == ["/data/relationships/moons"]
+    assert merge({"profiles": {"data": [{"type": "profile", "id": new_profile(kl, "bo@example.com")}]}}).status_code == 201

@@ -30,7 +30,8 @@ from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.lists import lists_of
 from simulator.klaviyo.profiles import Profile, profiles_of
-from simulator.klaviyo.resources import Resource, ResourceStore, on_create, on_operation, on_write, resources_of
+from simulator.klaviyo.resources import (Resource, ResourceStore, acted_on, on_create, on_operation, on_write,
+                                         resources_of)
 from simulator.klaviyo.segments import segment_members
 
 STRATEGIES = ("static", "throttled", "immediate", "smart_send_time")
@@ -171,16 +172,10 @@ def channel_of(message: Resource) -> str:
 
 # -- sending -------------------------------------------------------------------------------------
 
-def _target(data: dict) -> str:
-    """The id an action's body names (`data.id`: the campaign or message acted on)."""
-    if not isinstance(data.get("id"), str) or not data["id"]:
-        raise Invalid([Problem("data.id", "required", detail="'id' is a required field.")])
-    return data["id"]
-
 
 @on_operation("send_campaign")
 def send_campaign(account: Account, data: dict, now: _dt.datetime) -> Resource:
-    return send(account, _target(data), now)
+    return send(account, acted_on(data), now)
 
 
 def send(account: Account, campaign_id: str, now: _dt.datetime) -> Resource:
@@ -302,7 +297,7 @@ def finish(account: Account, campaign_id: str) -> None:
 def cancel(account: Account, data: dict, now: _dt.datetime) -> Resource:
     """`cancel`: nothing more goes out and the campaign is `Cancelled`; `revert`: a campaign not yet
     sending goes back to `Draft` (cancel_campaign_send reference). A finished job is a 400."""
-    store, campaign_id = campaigns_of(account), _target(data)
+    store, campaign_id = campaigns_of(account), acted_on(data)
     action = (data.get("attributes") or {}).get("action")
     job = store.of("campaign-send-job").get(campaign_id)
     status = job.attributes.get("status")
@@ -323,7 +318,7 @@ def cancel(account: Account, data: dict, now: _dt.datetime) -> Resource:
 def estimate(account: Account, data: dict, now: _dt.datetime) -> Resource:
     """An estimation job, `queued` then `complete` after the processing delay, when the campaign's
     estimate is counted again (refresh_campaign_recipient_estimation reference)."""
-    store, campaign_id = campaigns_of(account), _target(data)
+    store, campaign_id = campaigns_of(account), acted_on(data)
     store.of("campaign").get(campaign_id)
     job = store.of("campaign-recipient-estimation-job").find(campaign_id) or \
         store.create("campaign-recipient-estimation-job", {}, {}, now, (), campaign_id)
@@ -352,7 +347,7 @@ def assign_template(account: Account, data: dict, now: _dt.datetime) -> Resource
     """The message's template becomes a copy of the template (Klaviyo assigns "a non-reusable
     version" of it: assign_template_to_campaign_message reference)."""
     store = campaigns_of(account)
-    message = store.of("campaign-message").get(_target(data))
+    message = store.of("campaign-message").get(acted_on(data))
     template = ((data.get("relationships") or {}).get("template") or {}).get("data")
     if not isinstance(template, dict) or not isinstance(template.get("id"), str):
         raise Invalid([Problem("data.relationships.template.data.id", "required")])
@@ -375,7 +370,7 @@ def clone(account: Account, data: dict, now: _dt.datetime) -> Resource:
     choice): its audiences, strategy, options and messages, each message with its own copy of its
     template (create_campaign_clone reference)."""
     store = campaigns_of(account)
-    original = store.of("campaign").get(_target(data))
+    original = store.of("campaign").get(acted_on(data))
     attributes = {k: deepcopy(original.attributes[k]) for k in ("audiences", "send_strategy", "send_options",
                                                                "tracking_options") if k in original.attributes}
     attributes["name"] = (data.get("attributes") or {}).get("new_name") or f"{original.attributes.get('name', '')} (Clone)"

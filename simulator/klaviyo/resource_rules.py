@@ -16,7 +16,7 @@ from simulator.engine.klaviyo_template import TemplateSyntaxError, render
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.klaviyo import segments, tracking
 from simulator.klaviyo.account import Account
-from simulator.klaviyo.resources import (Resource, ResourceStore, after_write, on_create, on_operation, on_write,
+from simulator.klaviyo.resources import (Resource, ResourceStore, acted_on, after_write, on_create, on_operation, on_write,
                                          resources_of, seeded)
 
 TEMPLATE_LIMIT = 1000  # templates an account may create through the API
@@ -64,18 +64,13 @@ def template_limit(store: ResourceStore, type_: str, attributes: dict, now: _dt.
     return None
 
 
-def _template_id(data: dict) -> str:
-    if not isinstance(data.get("id"), str) or not data["id"]:
-        raise Invalid([Problem("data.id", "required", detail="'id' is a required field.")])
-    return data["id"]
-
 
 @on_operation("clone_template")
 def clone_template(account: Account, data: dict, now: _dt.datetime) -> Resource:
     """A copy of template `data.id` under `attributes.name` (absent: "Clone of <name>", the spec's
     example), created now (https://developers.klaviyo.com/en/reference/clone_template)."""
     store = resources_of(account)
-    original = store.of("template").get(_template_id(data))
+    original = store.of("template").get(acted_on(data))
     attributes = {k: v for k, v in original.attributes.items() if k not in ("created", "updated")}
     attributes["name"] = (data.get("attributes") or {}).get("name") or f"Clone of {original.attributes.get('name', '')}"
     return store.create("template", attributes, {}, now, ("created", "updated"))
@@ -87,7 +82,7 @@ def render_template(account: Account, data: dict, now: _dt.datetime) -> Resource
     from the HTML); not stored (https://developers.klaviyo.com/en/reference/render_template). A
     catalog lookup that finds nothing prints nothing here: only a send is skipped for it. A template
     the language cannot read is a 400."""
-    template = resources_of(account).of("template").get(_template_id(data))
+    template = resources_of(account).of("template").get(acted_on(data))
     stored = template.attributes
     try:
         html, text = render(account, stored.get("html") or "", (data.get("attributes") or {}).get("context") or {},

@@ -99,6 +99,14 @@ def operation_rule(operation_id: str) -> OperationRule | None:
     return _OPERATIONS.get(operation_id)
 
 
+def acted_on(data: dict) -> str:
+    """The id an action's body names (`data.id`: the record cloned, rendered or sent). An id that
+    names nothing, an empty one included, is left to the lookup's 404, as for any unknown id."""
+    if not isinstance(data.get("id"), str):
+        raise Invalid([Problem("data.id", "required", detail="'id' is a required field.")])
+    return data["id"]
+
+
 JOB_ITEMS = ("items", "profiles", "categories", "variants", "coupon-codes", "suppressions", "records",
              "data-source-records")
 

@@ -21,6 +21,7 @@ from simulator.surfaces.klaviyo.operations import operation as operation_named, 
 api_blueprint = Blueprint("klaviyo_api", __name__)
 client_blueprint = Blueprint("klaviyo_client", __name__)
 _OPERATIONS: dict[str, tuple[str, ...]] = {}  # Flask endpoint -> operation ids (one per revision range)
+FORM_OPERATIONS = {"upload_image_from_file"}  # the spec's one multipart/form-data body (images.py)
 
 
 def operation(*operation_ids: str):
@@ -51,7 +52,8 @@ class _KlaviyoSurface:
             missing = ", ".join(sorted(set(op.scopes) - scopes))
             raise Forbidden(f"You do not have permission to perform this action. Missing scopes: {missing}.")
         check_sparse_fields(op.facts.get("fields", {}))
-        if request.method in ("POST", "PATCH", "PUT") and request.content_length and not is_json_type(request.mimetype):
+        if (request.method in ("POST", "PATCH", "PUT") and request.content_length and not is_json_type(request.mimetype)
+                and not (op.id in FORM_OPERATIONS and request.mimetype == "multipart/form-data")):
             raise MalformedBody(f"Unsupported media type \"{request.mimetype}\" in request.", 415)
         if not is_internal(request) and sandbox.settings.klaviyo_rate_limits:
             windows = op.windows(g.vendored, sandbox.settings.klaviyo_rate_limit_scale)
@@ -141,5 +143,5 @@ class KlaviyoClientSurface(_KlaviyoSurface):
 
 # Each resource module adds its routes to the blueprints; `generic` last, for every operation left.
 from simulator.surfaces.klaviyo import metrics, profiles, lists, events, subscriptions, client, flows, related  # noqa: E402,F401
-from simulator.surfaces.klaviyo import reports, segments  # noqa: E402,F401
+from simulator.surfaces.klaviyo import images, reports, segments  # noqa: E402,F401
 from simulator.surfaces.klaviyo import generic  # noqa: E402,F401

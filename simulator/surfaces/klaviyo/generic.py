@@ -29,7 +29,7 @@ from simulator.surfaces.klaviyo.jsonapi import (collection, listed, page_cursor,
 from simulator.surfaces.klaviyo.operations import table
 
 _JSON_TYPES = {"string": str, "number": (int, float), "integer": int, "boolean": bool, "object": dict, "array": list}
-_STAMPS_NEW = ("created", "updated", "created_at", "updated_at", "datetime")
+STAMPS_NEW = ("created", "updated", "created_at", "updated_at", "datetime")
 _STAMPS_CHANGED = ("updated", "updated_at")
 JOB_ACTIONS = {"create": "create", "update": "update", "delete": "delete"}
 # "Accepts up to 100 catalog items per request", "up to 500 records": each bulk job's reference, by type prefix
@@ -76,7 +76,7 @@ for _owner, _name in RELATED:
     RELATIONSHIPS.setdefault(_owner, []).append(_name)
 
 
-def _stamps(type_: str, names: tuple[str, ...]) -> tuple[str, ...]:
+def stamps(type_: str, names: tuple[str, ...]) -> tuple[str, ...]:
     fields = fields_of(type_)
     return tuple(n for n in names if n in fields)
 
@@ -285,6 +285,7 @@ def _data(facts: dict, record_id: str | None = None) -> dict:
     if record_id is not None and "id" in data and data["id"] != record_id:
         problems.append(Problem("data.id", "invalid", detail="The id in the body does not match the id in the URL."))
     problems += _attribute_problems(data.get("attributes", {}), facts.get("attributes", {}), record_id is None, "data")
+    problems += _relationship_problems(data.get("relationships", {}), facts.get("relationships", {}))
     if problems:
         raise Invalid(problems)
     return data
@@ -307,6 +308,29 @@ def _attribute_problems(attributes, known: dict, creating: bool, path: str) -> l
     return problems
 
 
+def _relationship_problems(relationships, declared: dict) -> list[Problem]:
+    """Each relationship the body names is one the table declares, an object whose `data` (the spec
+    lets it be left out) holds identifiers of its types or null: a malformed one is refused, not
+    silently dropped."""
+    if not isinstance(relationships, dict):
+        return [Problem("data.relationships", "type", expected="object")]
+    problems = []
+    for name, value in relationships.items():
+        where = f"data.relationships.{name}"
+        if declared and name not in declared:
+            problems.append(Problem(where, "unknown"))
+            continue
+        linkage = value.get("data") if isinstance(value, dict) else None
+        items = linkage if isinstance(linkage, list) else [linkage]
+        types = declared.get(name)
+        if not isinstance(value, dict) or any(
+                item is not None and not (isinstance(item, dict) and isinstance(item.get("id"), str)
+                                          and (not types or item.get("type") in types)) for item in items):
+            problems.append(Problem(where, "invalid", detail=f"'{name}' must hold resource identifiers "
+                                                                f"{{type, id}} of type {', '.join(types or ['any'])}."))
+    return problems
+
+
 def _attributes_and_links(data: dict) -> tuple[dict, dict]:
     attributes = data.get("attributes") or {}
     links = {name: _linkage(value.get("data")) for name, value in (data.get("relationships") or {}).items()
@@ -314,7 +338,7 @@ def _attributes_and_links(data: dict) -> tuple[dict, dict]:
     return attributes, {name: linkage for name, linkage in links.items() if linkage is not None}
 
 
-def _answer(record: Resource | None, facts: dict, status: int | None = None) -> Response:
+def answer(record: Resource | None, facts: dict, status: int | None = None) -> Response:
     status = status or facts["status"]
     if status == 204 or record is None or (status == 202 and not facts.get("type")):
         return empty(status)
@@ -328,9 +352,9 @@ def _create(facts: dict) -> Response:
     attributes, links = _attributes_and_links(data)
     type_ = facts.get("type") or facts.get("request_type")
     if type_.endswith("-job"):
-        return _answer(_start_job(type_, attributes, links), facts)
-    record = resources_of(account()).create(type_, attributes, links, now(), _stamps(type_, _STAMPS_NEW))
-    return _answer(record, facts)
+        return answer(_start_job(type_, attributes, links), facts)
+    record = resources_of(account()).create(type_, attributes, links, now(), stamps(type_, STAMPS_NEW))
+    return answer(record, facts)
 
 
 def _start_job(type_: str, attributes: dict, links: dict) -> Resource:
@@ -347,7 +371,7 @@ def _start_job(type_: str, attributes: dict, links: dict) -> Resource:
                for position, item in enumerate(items)
                for problem in _item_problems(item, item_type(type_), action, f"data.attributes.{name}.data[{position}]")]
     work = partial(apply_items, account(), name, items, action, refused)
-    return queue_job(account(), type_, links, len(items), work, now(), _stamps(type_, _STAMPS_NEW))
+    return queue_job(account(), type_, links, len(items), work, now(), stamps(type_, STAMPS_NEW))
 
 
 def _item_problems(item, type_: str, action: str, path: str) -> list[Problem]:
@@ -397,7 +421,7 @@ def serve(rest: str) -> Response:
             return _listing(store.of(facts.get("type") or owner_type), facts)
         rule = operation_rule(op.id)
         if rule is not None:
-            return _answer(rule(account(), _data(facts), now()), facts)
+            return answer(rule(account(), _data(facts), now()), facts)
         return _create(facts)
     if kind == "item":
         type_ = facts.get("type") or facts.get("request_type") or owner_type
@@ -411,9 +435,9 @@ def serve(rest: str) -> Response:
         store.of(type_).get(record_id)
         rule = operation_rule(op.id)
         if rule is not None:  # a PATCH that acts (cancel a campaign's send) rather than stores
-            return _answer(rule(account(), _data(facts, record_id), now()), facts)
+            return answer(rule(account(), _data(facts, record_id), now()), facts)
         attributes, links = _attributes_and_links(_data(facts, record_id))
-        return _answer(store.update(type_, record_id, attributes, links, now(), _stamps(type_, _STAMPS_CHANGED)), facts)
+        return answer(store.update(type_, record_id, attributes, links, now(), stamps(type_, _STAMPS_CHANGED)), facts)
     _check_owner(owner_type, record_id)
     related_type = RELATED.get((owner_type, relation)) or facts.get("type")
     if kind == "related":

@@ -51,8 +51,9 @@ def empty(status: int):
 
 def body(operation_id: str):
     """The request body, checked against the operation's contract; every problem raised at once."""
-    data = read_json(request, g.sandbox.settings.max_body_bytes)
-    contract(SURFACE, operation_id).check_request(data)
+    settings = g.sandbox.settings
+    data = read_json(request, settings.max_body_bytes)
+    contract(SURFACE, operation_id).check_request(data, settings.api_reject_unknown_fields)
     return data
 
 
