@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 
 OMNISEND_KEY = re.compile(r"^([0-9a-f]{24})-([A-Za-z0-9_.]+)$")
 KLAVIYO_KEY = re.compile(r"^pk_[A-Za-z0-9]{34}$")
@@ -68,6 +67,7 @@ class Keyring:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "Keyring":
+        import yaml  # only a keys file needs it; a server start without one should not pay for it
         try:
             data = yaml.safe_load(Path(path).read_text())
         except (OSError, yaml.YAMLError) as exc:
