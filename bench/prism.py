@@ -5,8 +5,9 @@ same concurrency, rounds alternating between the two. Target: the sandbox answer
 many requests a second on each operation.
 
 Operations: Klaviyo create-event and list profiles (from Klaviyo's 2026-07-15 stable spec) and
-Omnisend v3 create contact. Prism mocks a copy of each spec cut down to those operations (its
-best case: nothing else to route), validating requests as it does by default; the sandbox runs as
+Omnisend v3 create contact. Prism mocks a copy of each spec cut down to those operations and the
+components they use, logging errors only (its best case: nothing else to route or log), answering
+the spec's examples and validating requests as it does by default; the sandbox runs as
 `simulator serve`, with its rate limits lifted so the requests measure the work, and 100 profiles
 stored so a profiles page is a full one.
 
@@ -100,14 +101,38 @@ def prism_binary(cache: Path) -> Path | None:
 
 
 def cut_spec(source: Path, keep: list[Operation], folder: Path) -> Path:
-    """A copy of the spec at `source` holding only the operations of `keep` (components intact)."""
+    """A copy of the spec at `source` holding only the operations of `keep` and the components they
+    refer to (Prism reads, and resolves, the whole file at start)."""
     document = json.loads(source.read_text())
     wanted = {(op.path, op.method.lower()) for op in keep}
     document["paths"] = {path: {method: op for method, op in item.items() if (path, method) in wanted}
                          for path, item in document["paths"].items() if any(path == p for p, _ in wanted)}
+    components, kept = document.get("components", {}), {}
+    pending = _refs(document["paths"])
+    while pending:
+        section, name = pending.pop()
+        if name not in kept.setdefault(section, {}):
+            kept[section][name] = components[section][name]
+            pending |= _refs(kept[section][name])
+    kept["securitySchemes"] = components.get("securitySchemes", {})
+    document["components"] = kept
     target = folder / source.name
     target.write_text(json.dumps(document))
     return target
+
+
+def _refs(node) -> set[tuple[str, str]]:
+    """(section, name) of every `#/components/<section>/<name>` reference under `node`."""
+    if isinstance(node, list):
+        return set().union(*map(_refs, node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = set().union(*map(_refs, node.values())) if node else set()
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/components/"):
+        section, name = ref.split("/")[2:4]
+        found.add((section, name.replace("~1", "/").replace("~0", "~")))
+    return found
 
 
 def free_port() -> int:
@@ -117,7 +142,7 @@ def free_port() -> int:
 
 
 def wait_for(process: subprocess.Popen, port: int, what: str) -> None:
-    deadline = time.monotonic() + 60  # a bench reads wall time; the sandbox itself never does
+    deadline = time.monotonic() + 180  # a bench reads wall time; the sandbox itself never does
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(f"{what} exited with {process.returncode} before listening")
@@ -126,12 +151,13 @@ def wait_for(process: subprocess.Popen, port: int, what: str) -> None:
             return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit(f"{what} did not listen on port {port} within 60 s")
+    raise SystemExit(f"{what} did not listen on port {port} within 180 s")
 
 
 def start_prism(binary: Path, spec: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([str(binary), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port)],
+    process = subprocess.Popen([str(binary), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port),
+                                "--verboseLevel", "error"],  # its per-request logging would slow it
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for(process, port, f"prism mock {spec.name}")
     return process, f"127.0.0.1:{port}"
