@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 
@@ -45,8 +46,10 @@ def omnisend_brand_of(key: str) -> str | None:
     return match.group(1) if match else None
 
 
+@lru_cache(maxsize=256)
 def klaviyo_company_of(key: str) -> str | None:
-    """The company id (6-character public key) a well-formed private key stands for in open mode.
+    """The company id (6-character public key) a well-formed private key stands for in open mode
+    (remembered for the last few keys: every request of a key asks).
 
     A real account can have many private keys; here each key names its own account, derived from
     the key so it is the same on every run."""
