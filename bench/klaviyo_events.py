@@ -5,7 +5,8 @@ Each event is processed too: the clock is advanced after every batch, so the pro
 upsert, metric, event record) and the flow engine (a live abandoned-cart flow whose runs enter and
 wait on a delay) are counted. The rate limit (create_event: 350 a second, 3500 a minute) is met on
 the virtual clock instead of being raised: after each batch of BATCH events the clock moves on
-STEP seconds, which keeps under both windows. Usage: python bench/klaviyo_events.py [--n 3000]"""
+STEP seconds, which keeps under both windows. Timed in CPU seconds, rounds alternating (as
+bench/omnisend_v3_contacts.py says why). Usage: python bench/klaviyo_events.py [--n 3000]"""
 from __future__ import annotations
 
 import argparse
@@ -16,7 +17,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from omnisend_v3_contacts import best, floor_app  # noqa: E402 (the same floor, not a copy)
+from omnisend_v3_contacts import alternating, floor_app  # noqa: E402 (the same floor, not a copy)
 
 from simulator import Sandbox  # noqa: E402
 from simulator.klaviyo.metrics import metrics_of  # noqa: E402
@@ -32,7 +33,7 @@ def body(i: int) -> dict:
 
 
 def rate(client: httpx.Client, n: int, advance=None) -> float:
-    started = time.perf_counter()  # bench timing is wall time by nature; the sandbox never reads it
+    started = time.process_time()  # bench timing reads the machine's clocks by nature; the sandbox never does
     for i in range(n):
         response = client.post("/events", json=body(i))
         if response.status_code != 202:
@@ -41,7 +42,7 @@ def rate(client: httpx.Client, n: int, advance=None) -> float:
             advance()
     if advance is not None:
         advance()
-    return n / (time.perf_counter() - started)
+    return n / (time.process_time() - started)
 
 
 def sandbox_rate(n: int) -> float:
@@ -69,11 +70,11 @@ def main() -> None:
     args = parser.parse_args()
     floor = floor_app("/klaviyo/api/events", lambda data: "", status=202)
     floor_client = httpx.Client(transport=httpx.WSGITransport(app=floor), base_url="http://floor/klaviyo/api")
-    in_floor = best(args.rounds, lambda r: rate(floor_client, args.n))
-    in_sandbox = best(args.rounds, lambda r: sandbox_rate(args.n))
-    print(f"POST /klaviyo/api/events in-process, processed on the clock, {args.n} events a round, best of {args.rounds}")
+    in_floor, in_sandbox = alternating(args.rounds, lambda r: rate(floor_client, args.n),
+                                       lambda r: sandbox_rate(args.n))
+    print(f"POST /klaviyo/api/events in-process, processed on the clock, {args.n} events a round, best of {args.rounds}, per CPU second")
     print(f"{'floor eps':>12}{'sandbox eps':>14}{'ratio':>8}")
-    print(f"{in_floor:12.0f}{in_sandbox:14.0f}{in_sandbox / in_floor:8.2f}   (target >= 0.40)")
+    print(f"{in_floor:12.0f}{in_sandbox:14.0f}{in_sandbox / in_floor:8.2f}   (target >= 0.60)")
 
 
 if __name__ == "__main__":

@@ -3,10 +3,13 @@
 * a `GET /api/profiles` page (20 profiles, no filter) at 10,000 profiles against the same page at
   100: a page should cost what it holds, not what the account holds (target >= 0.8);
 * generic operations (served from the operation table) against hand-modelled ones of the same shape:
-  create a catalog category vs create a list, get one vs get one (target >= 0.8 each).
+  create a catalog category vs create a list, get one vs get one (target >= 0.8 each);
+* live, over a socket (waitress, one keep-alive connection): the same page from the sandbox at
+  10,000 profiles against a bare Flask app on waitress answering the very same bytes (target >= 0.3).
 
 Rate limits are switched off (`klaviyo_rate_limits`) so the requests measure the work, not the
-budget. Usage: python bench/klaviyo_pages.py [--n 2000] [--rounds 3]"""
+budget. In process, rates are per CPU second and rounds alternate (bench/omnisend_v3_contacts.py
+says why); live, per wall second. Usage: python bench/klaviyo_pages.py [--n 2000] [--rounds 3]"""
 from __future__ import annotations
 
 import sys
@@ -14,10 +17,15 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from omnisend_v3_contacts import arguments, best  # noqa: E402 (the same best-of and arguments, not copies)
+from omnisend_v3_contacts import Wsgi, alternating, arguments  # noqa: E402 (the same helpers, not copies)
+
+import httpx  # noqa: E402
+from flask import Flask, Response  # noqa: E402
 
 from simulator import Sandbox  # noqa: E402
 from simulator.klaviyo.profiles import profiles_of  # noqa: E402
+from simulator.sandbox import KLAVIYO_REVISION  # noqa: E402
+from simulator.server import LiveServer  # noqa: E402
 
 
 def sandbox(profiles: int = 0):
@@ -29,13 +37,13 @@ def sandbox(profiles: int = 0):
     return sb, sb.client("klaviyo-api")
 
 
-def per_second(n: int, call) -> float:
-    started = time.perf_counter()  # bench timing is wall time by nature; the sandbox never reads it
+def per_second(n: int, call, timer=time.process_time) -> float:
+    started = timer()  # bench timing reads the machine's clocks by nature; the sandbox never does
     for i in range(n):
         response = call(i)
         if response.status_code >= 300:
             raise SystemExit(f"unexpected {response.status_code}: {response.text[:300]}")
-    return n / (time.perf_counter() - started)
+    return n / (timer() - started)
 
 
 def page_rate(profiles: int, n: int) -> float:
@@ -55,11 +63,29 @@ def get_rate(n: int, path: str, type_: str, attributes: dict) -> float:
     return per_second(n, lambda i: client.get(f"{path}/{made}"))
 
 
+def live_page_rates(n: int, rounds: int) -> tuple[float, float]:
+    """(floor, sandbox) pages a wall second, live: the first page of 20 at 10,000 profiles, and a bare
+    Flask app on the same server answering the same bytes with the same content type."""
+    sb, client = sandbox(10_000)
+    page = client.get("/profiles")
+    floor = Flask("floor")
+    floor.get("/klaviyo/api/profiles")(lambda: Response(page.content, content_type=page.headers["Content-Type"]))
+    servers = [LiveServer(Wsgi(floor)).start(), LiveServer(sb).start()]
+    headers = {"Authorization": f"Klaviyo-API-Key {sb.test_keys()['klaviyo']}", "revision": KLAVIYO_REVISION}
+    try:
+        with httpx.Client(base_url=servers[0].url + "/klaviyo/api") as bare, \
+                httpx.Client(base_url=servers[1].url + "/klaviyo/api", headers=headers) as ours:
+            return tuple(alternating(rounds, lambda r: per_second(n, lambda i: bare.get("/profiles"), time.perf_counter),
+                                     lambda r: per_second(n, lambda i: ours.get("/profiles"), time.perf_counter)))
+    finally:
+        for server in servers:
+            server.stop()
+
+
 def main() -> None:
     n, rounds = arguments()
-    small = best(rounds, lambda r: page_rate(100, n))
-    large = best(rounds, lambda r: page_rate(10_000, n))
-    print(f"GET /klaviyo/api/profiles pages of 20, in process, {n} a round, best of {rounds}")
+    small, large = alternating(rounds, lambda r: page_rate(100, n), lambda r: page_rate(10_000, n))
+    print(f"GET /klaviyo/api/profiles pages of 20, in process, {n} a round, best of {rounds}, per CPU second")
     print(f"{'at 100':>12}{'at 10,000':>12}{'ratio':>8}")
     print(f"{small:12.0f}{large:12.0f}{large / small:8.2f}   (target >= 0.80)")
     print(f"\ngeneric (catalog-category) against hand-modelled (list), in process, {n} a round, best of {rounds}")
@@ -70,8 +96,13 @@ def main() -> None:
                                    lambda i: {"external_id": f"C{i}", "name": f"Category {i}"})),
             ("get", lambda r: get_rate(n, "/lists", "list", {"name": "VIP"}),
              lambda r: get_rate(n, "/catalog-categories", "catalog-category", {"external_id": "C1", "name": "Shirts"}))):
-        hand, table = best(rounds, modelled), best(rounds, generic)
+        hand, table = alternating(rounds, modelled, generic)
         print(f"{label:>8}{hand:10.0f}{table:10.0f}{table / hand:8.2f}   (target >= 0.80)")
+    floor, live = live_page_rates(n // 2, rounds)
+    print(f"\nthe same page live (waitress, one keep-alive connection) at 10,000 profiles, {n // 2} a round, "
+          f"best of {rounds}")
+    print(f"{'floor':>12}{'sandbox':>10}{'ratio':>8}")
+    print(f"{floor:12.0f}{live:10.0f}{live / floor:8.2f}   (target >= 0.30)")
 
 
 if __name__ == "__main__":

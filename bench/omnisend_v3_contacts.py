@@ -5,8 +5,13 @@ Four measurements, each the best of a few rounds:
   sandbox in-process  the sandbox through `Sandbox.client()` (auth, rate limit, contract check, model, journal)
   floor  live        the bare app on waitress over loopback, one keep-alive connection
   sandbox live        the sandbox on waitress the same way
-and the ratios sandbox/floor (target in-process: 0.5 or more). Then how the cost of one create
+and the ratios sandbox/floor (target in-process: 0.7 or more). Then how the cost of one create
 grows with the contacts already stored. Usage: python bench/omnisend_v3_contacts.py [--n 2000]
+
+In process, a request is timed in this process's CPU seconds (`time.process_time`), not wall
+seconds: on a machine shared with other work, wall time counts whatever else ran meanwhile, and one
+thread does all the work. Live, the server's threads share the process, so wall time it is. Rounds
+alternate between floor and sandbox, so a change in the machine's load moves both alike.
 """
 from __future__ import annotations
 
@@ -48,13 +53,13 @@ def body(i: int) -> dict:
             "firstName": "Bench", "lastName": f"Shopper {i}", "tags": ["bench"], "customProperties": {"n": i}}
 
 
-def rate(client: httpx.Client, n: int, offset: int = 0) -> float:
-    started = time.perf_counter()  # bench timing is wall time by nature; the sandbox never reads it
+def rate(client: httpx.Client, n: int, offset: int = 0, timer=time.process_time) -> float:
+    started = timer()  # bench timing reads the machine's clocks by nature; the sandbox never does
     for i in range(offset, offset + n):
         response = client.post("/contacts", json=body(i))
         if response.status_code != 200:
             raise SystemExit(f"unexpected {response.status_code}: {response.text}")
-    return n / (time.perf_counter() - started)
+    return n / (timer() - started)
 
 
 def sandbox() -> Sandbox:
@@ -65,6 +70,12 @@ def sandbox() -> Sandbox:
 
 def best(rounds: int, measure) -> float:
     return max(measure(r) for r in range(rounds))
+
+
+def alternating(rounds: int, *measures) -> list[float]:
+    """The best of `rounds` of each measure, the measures taking turns within each round."""
+    seen = [[measure(r) for measure in measures] for r in range(rounds)]
+    return [max(column) for column in zip(*seen)]
 
 
 def arguments() -> tuple[int, int]:
@@ -81,25 +92,26 @@ def main() -> None:
 
     floor = floor_app()
     floor_client = httpx.Client(transport=httpx.WSGITransport(app=floor), base_url="http://floor/omnisend/v3")
-    in_floor = best(rounds, lambda r: rate(floor_client, n))
-    in_sandbox = best(rounds, lambda r: rate(sandbox().client(), n))
+    in_floor, in_sandbox = alternating(rounds, lambda r: rate(floor_client, n),
+                                       lambda r: rate(sandbox().client(), n))
 
     floor_server = LiveServer(Wsgi(floor)).start()
     sb = sandbox()
     sb_server = LiveServer(sb).start()
+    key = sb.test_keys()["omnisend"]
     try:
-        with httpx.Client(base_url=floor_server.url + "/omnisend/v3") as c:
-            live_floor = best(rounds, lambda r: rate(c, n // 2, r * n))
-        key = sb.test_keys()["omnisend"]
-        with httpx.Client(base_url=sb_server.url + "/omnisend/v3", headers={"X-API-KEY": key}) as c:
-            live_sandbox = best(rounds, lambda r: rate(c, n // 2, r * n))
+        with httpx.Client(base_url=floor_server.url + "/omnisend/v3") as floor_live, \
+                httpx.Client(base_url=sb_server.url + "/omnisend/v3", headers={"X-API-KEY": key}) as sandbox_live:
+            live_floor, live_sandbox = alternating(
+                rounds, lambda r: rate(floor_live, n // 2, r * n, time.perf_counter),
+                lambda r: rate(sandbox_live, n // 2, r * n, time.perf_counter))
     finally:
         floor_server.stop()
         sb_server.stop()
 
-    print(f"POST /omnisend/v3/contacts, {n} requests a round, best of {rounds}")
+    print(f"POST /omnisend/v3/contacts, {n} requests a round, best of {rounds} (in process: per CPU second)")
     print(f"{'':12}{'floor rps':>12}{'sandbox rps':>14}{'ratio':>8}")
-    print(f"{'in-process':12}{in_floor:12.0f}{in_sandbox:14.0f}{in_sandbox / in_floor:8.2f}   (target >= 0.50)")
+    print(f"{'in-process':12}{in_floor:12.0f}{in_sandbox:14.0f}{in_sandbox / in_floor:8.2f}   (target >= 0.70)")
     print(f"{'live':12}{live_floor:12.0f}{live_sandbox:14.0f}{live_sandbox / live_floor:8.2f}")
 
     print("\ncost of one create as the brand grows (in-process)")

@@ -15,11 +15,10 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, g, request
-from werkzeug.http import http_date
 from werkzeug.routing import Rule
 from werkzeug.exceptions import HTTPException, NotFound as RouteNotFound, RequestEntityTooLarge
 
-from simulator.core.timefmt import iso
+from simulator.core.timefmt import http_date, iso
 from simulator.errors import DomainError, NotFound, TooLarge
 
 log = logging.getLogger("simulator")
@@ -75,28 +74,32 @@ def create_app(sandbox, surfaces) -> Flask:
                 return surface
         return None
 
+    # The hooks run on every request: each reads the request and `g` through their proxies once.
     @app.before_request
     def admit():
-        g.surface = surface_of(request.path)
-        g.sandbox = sandbox  # every view reaches the model through it
-        g.account = None
-        if not is_internal(request):
+        req, ctx = request._get_current_object(), g._get_current_object()
+        surface = ctx.surface = surface_of(req.path)
+        ctx.sandbox = sandbox  # every view reaches the model through it
+        ctx.account = None
+        if not is_internal(req):
             sandbox.clock.catch_up()
-        if g.surface is not None:
-            g.account = g.surface.admit(sandbox, request)
-            return faults.intercept(sandbox, request, g.surface, g.account)
+        if surface is not None:
+            ctx.account = surface.admit(sandbox, req)
+            return faults.intercept(sandbox, req, surface, ctx.account)
 
     @app.after_request
     def finish(response: Response):
-        response.headers["Date"] = http_date(sandbox.clock.now())  # virtual time, not the server's
-        surface = getattr(g, "surface", None)
+        now = sandbox.clock.now()
+        response.headers["Date"] = http_date(now)  # virtual time, not the server's
+        req, ctx = request._get_current_object(), g._get_current_object()
+        surface = getattr(ctx, "surface", None)
         if surface is not None:
             surface.decorate(sandbox, response)
-            if surface.vendor != "sim" and not is_internal(request):
-                sandbox.journal.record(time=iso(sandbox.clock.now()), vendor=surface.vendor,
-                                       method=request.method, path=request.path,
-                                       query=request.query_string.decode("latin-1"),
-                                       status=response.status_code, account=g.account, fault=g.get("fault"))
+            if surface.vendor != "sim" and not is_internal(req):
+                sandbox.journal.record(time=iso(now), vendor=surface.vendor,
+                                       method=req.method, path=req.path,
+                                       query=req.query_string.decode("latin-1"),
+                                       status=response.status_code, account=ctx.account, fault=ctx.get("fault"))
         return response
 
     @app.errorhandler(Exception)

@@ -6,7 +6,6 @@ import argparse
 import signal
 import sys
 
-from simulator import __version__
 from simulator.core.clock import HORIZON
 from simulator.core.keys import KeysFileError
 from simulator.core.timefmt import iso, parse_instant
@@ -23,9 +22,21 @@ def _instant(value: str) -> str:
     return value
 
 
+class _Version(argparse.Action):
+    """`--version`, which reads the package metadata only when asked (`simulator.__version__`)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from simulator import __version__
+        print(f"{parser.prog} {__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="simulator", description="Flow Sandbox: Omnisend and Klaviyo, locally.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action=_Version)
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve every vendor surface on one port")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default loopback only)")

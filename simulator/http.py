@@ -33,14 +33,20 @@ def is_json_type(mimetype: str) -> bool:
     return mimetype == "application/json" or mimetype.endswith("+json")
 
 
+# One decoder for every body: `json.loads` with hooks builds a new one per call.
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_finite)
+
+
 def read_json(request: Request, limit: int):
     """The parsed body. Raises TooLarge past `limit` bytes, MalformedBody for anything not JSON."""
-    if request.content_length is not None and request.content_length > limit:
+    length = request.content_length
+    if length is not None and length > limit:
         raise TooLarge(limit)
-    if not request.mimetype and not request.content_length and not request.get_data(cache=True):
-        raise MalformedBody("a JSON body is required")  # nothing sent: a missing body, not a wrong type
-    if not is_json_type(request.mimetype):
-        raise MalformedBody(f"Content-Type must be application/json, not {request.mimetype or 'absent'}", 415)
+    mimetype = request.mimetype
+    if not is_json_type(mimetype):
+        if not mimetype and not length and not request.get_data(cache=True):
+            raise MalformedBody("a JSON body is required")  # nothing sent: a missing body, not a wrong type
+        raise MalformedBody(f"Content-Type must be application/json, not {mimetype or 'absent'}", 415)
     try:
         raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
@@ -52,7 +58,7 @@ def read_json(request: Request, limit: int):
     except UnicodeDecodeError as exc:
         raise MalformedBody(f"body is not valid UTF-8 (byte {exc.start})") from None
     try:
-        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite)
+        value = _DECODER.decode(text)
     except (ValueError, RecursionError) as exc:
         raise MalformedBody(f"invalid JSON: {str(exc)[:200]}") from None
     if _SURROGATE_ESCAPE.search(text):

@@ -2,7 +2,10 @@
 
 A contract file holds one operation: `operation` (method, path, success status), `request` (a JSON
 Schema of the body, absent when the operation takes none) and `responses` (a schema per status).
-`_error.json` in the same folder is the schema of every error body of that surface. `x-deviations`
+`_error.json` in the same folder is the schema of every error body of that surface. A shape several
+contracts share is defined once, in a `_<name>.json` file of the folder (`definitions`), and named
+as `{"$ref": "_<name>.json#/definitions/<Name>"}`: loading copies it, with what it refers to, into
+the schema that names it, so every validator sees one self-contained schema. `x-deviations`
 names each place where a contract knowingly differs from the vendor's spec, with the reason; its key
 syntax is in `tests/test_contracts_vs_spec.py`, which compares every contract with the spec.
 
@@ -242,11 +245,71 @@ def load_surface(surface: str) -> dict[str, Contract]:
             continue
         document = json.loads(entry.read_text())
         op = document.get("operation")
+        document = with_shared(document, folder)
         if op is None:
             continue
         contracts[op["operationId"]] = Contract(surface, op["operationId"], op["method"], op["path"],
                                                 op["status"], document)
     return contracts
+
+
+_SHARED_REF = re.compile(r"(_[\w-]+\.json)#/definitions/([^/]+)")
+
+
+def with_shared(document: dict, folder) -> dict:
+    """The contract `document` (of the folder `folder`, a Path or package resource) with each
+    shared shape it names copied into its request or response schema's `definitions` and named
+    there by a local `$ref`. A schema's own definitions may not share a name with a shared one."""
+    out = dict(document)
+    if isinstance(out.get("request"), dict):
+        out["request"] = _localised(out["request"], folder)
+    if "responses" in out:
+        out["responses"] = {status: _localised(schema, folder) if isinstance(schema, dict) else schema
+                            for status, schema in out["responses"].items()}
+    return out
+
+
+def _localised(schema: dict, folder) -> dict:
+    copied: dict[str, dict | None] = {}
+
+    def local(ref: str, source: str | None) -> str:
+        found = _SHARED_REF.fullmatch(ref)
+        if found:
+            source, name = found.groups()
+        elif source is not None and ref.startswith("#/definitions/"):  # a reference inside a shared file
+            name = ref.removeprefix("#/definitions/")
+        else:
+            return ref
+        if name not in copied:
+            copied[name] = None  # a shape that holds itself (a block of blocks) is copied once
+            definitions = _shared_file(folder, source).get("definitions", {})
+            if name not in definitions:
+                raise LookupError(f"{source} defines no {name!r}")
+            copied[name] = walk(definitions[name], source)
+        return f"#/definitions/{name}"
+
+    def walk(node, source: str | None):
+        if isinstance(node, list):
+            return [walk(item, source) for item in node]
+        if not isinstance(node, dict):
+            return node
+        return {key: local(value, source) if key == "$ref" and isinstance(value, str) else walk(value, source)
+                for key, value in node.items()}
+
+    out = walk(schema, None)
+    if list(out) == ["$ref"] and out["$ref"].removeprefix("#/definitions/") in copied:
+        out = dict(copied[out["$ref"].removeprefix("#/definitions/")])  # draft-07 reads nothing beside a $ref
+    if copied:
+        own = out.get("definitions", {})
+        if own.keys() & copied.keys():
+            raise LookupError(f"definitions {sorted(own.keys() & copied.keys())} are both local and shared")
+        out["definitions"] = {**own, **copied}
+    return out
+
+
+@cache
+def _shared_file(folder, name: str) -> dict:
+    return json.loads(folder.joinpath(name).read_text())
 
 
 @cache

@@ -55,6 +55,7 @@ import jsonschema
 import pytest
 
 from simulator import Sandbox
+from simulator.schemas import with_shared
 
 CONTRACTS = Path(__file__).resolve().parents[1] / "contracts"
 # contracts/<surface>/ -> the folder of its vendor spec in the specs folder (tests/conftest.py SPECS)
@@ -85,7 +86,8 @@ each_contract = pytest.mark.parametrize("path", CONTRACT_FILES, ids=[_id(p) for 
 
 @cache
 def load(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The contract as the app loads it: shared shapes (`_<name>.json`) copied in."""
+    return with_shared(json.loads(path.read_text(encoding="utf-8")), path.parent)
 
 
 # -- the vendor spec ---------------------------------------------------------------------------
@@ -390,6 +392,10 @@ def test_contract_is_well_formed(path: Path):
     except ValueError as exc:
         pytest.fail(f"{name}: not JSON: {exc}")
     assert isinstance(document, dict), f"{name}: the file must hold a JSON object"
+    try:
+        document = with_shared(document, path.parent)
+    except LookupError as exc:
+        pytest.fail(f"{name}: a shared shape does not resolve: {exc}")
     unknown = set(document) - TOP_LEVEL_KEYS
     assert not unknown, f"{name}: unknown top-level keys {sorted(unknown)} (allowed: {sorted(TOP_LEVEL_KEYS)})"
     assert document.get("$schema", DRAFT7) == DRAFT7, f"{name}: $schema must be {DRAFT7}"
@@ -562,3 +568,27 @@ def test_every_route_has_a_contract(surface):
     assert served, f"{surface}: the app serves no route under {prefix}"
     assert not missing, (f"{surface}: {len(missing)} served route(s) have no contract in contracts/{surface}/:\n  "
                          + "\n  ".join(missing))
+
+
+@pytest.mark.parametrize("surface", sorted([*SPEC_FOLDERS, "klaviyo"]))
+def test_shared_shapes_are_defined_once(surface):
+    """A definition two contracts of a surface both hold belongs in a shared `_<name>.json` of the
+    folder, named from both by `$ref` (simulator/schemas.py copies it in on loading)."""
+    holders: dict[str, list[str]] = {}
+    for path in sorted((CONTRACTS / surface).glob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        schemas = [document.get("request"), *(document.get("responses") or {}).values(), document]
+        for schema in schemas:
+            for name, definition in (schema or {}).get("definitions", {}).items():
+                holders.setdefault(json.dumps([name, definition], sort_keys=True), []).append(path.name)
+    twins = {json.loads(key)[0]: files for key, files in holders.items() if len(files) > 1}
+    assert not twins, f"contracts/{surface}: definitions copied into several files: {twins}"
+
+
+def test_a_shared_shape_is_copied_in_once_with_what_it_refers_to():
+    loaded = load(CONTRACTS / "omnisend-api" / "getAutomation.json")["responses"]["200"]
+    assert "blocks" in loaded["properties"], "a response that is only a shared $ref is the shape itself"
+    assert loaded["properties"]["blocks"]["items"] == {"$ref": "#/definitions/Block"}
+    assert {"Block", "Action", "Split", "Delay"} <= set(loaded["definitions"])
+    with pytest.raises(LookupError):
+        with_shared({"request": {"$ref": "_automation.json#/definitions/Nothing"}}, CONTRACTS / "omnisend-api")

@@ -13,7 +13,7 @@ import fastjsonschema
 import jsonschema
 import pytest
 
-from simulator.schemas import load_surface
+from simulator.schemas import load_surface, with_shared
 from tests import klaviyo_spec
 from tests.test_contracts_vs_spec import KEY_SYNTAX, Difference, Side, compare, resolve
 
@@ -30,6 +30,11 @@ def _spec_operation(specs_dir: Path, operation_id: str) -> tuple[str, str, dict]
     pytest.fail(f"{operation_id} is not in the {klaviyo_spec.REVISION} spec")
 
 
+def read(path: Path) -> dict:
+    """The contract as the app loads it: shared shapes (`_<name>.json`) copied in."""
+    return with_shared(json.loads(path.read_text()), path.parent)
+
+
 def differences(document: dict, spec: dict, op: dict) -> list[Difference]:
     body = resolve(op["requestBody"], spec)
     schema = next(iter(body["content"].values()))["schema"]
@@ -41,7 +46,7 @@ def differences(document: dict, spec: dict, op: dict) -> list[Difference]:
 
 @each
 def test_contract_is_well_formed_and_loads(path: Path):
-    document = json.loads(path.read_text())
+    document = read(path)
     op = document["operation"]
     assert path.stem == op["operationId"]
     jsonschema.Draft7Validator.check_schema(document["request"])
@@ -53,7 +58,7 @@ def test_contract_is_well_formed_and_loads(path: Path):
 
 @each
 def test_request_schema_matches_the_spec(path: Path, specs_dir: Path):
-    document = json.loads(path.read_text())
+    document = read(path)
     spec = klaviyo_spec._spec(specs_dir)
     method, route, op = _spec_operation(specs_dir, document["operation"]["operationId"])
     assert (document["operation"]["method"], document["operation"]["path"]) == (method, route)

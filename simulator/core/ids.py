@@ -17,13 +17,18 @@ def _digest(*parts: object) -> bytes:
     return hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=32).digest()
 
 
+_BASE62_PAIRS = [_BASE62[n % 62] + _BASE62[n // 62] for n in range(62 * 62)]  # two digits, lowest first
+
+
 def _base62(data: bytes, length: int) -> str:
-    number = int.from_bytes(data, "big")
-    chars = []
-    for _ in range(length):
-        number, rem = divmod(number, 62)
-        chars.append(_BASE62[rem])
-    return "".join(chars)
+    """The lowest `length` base-62 digits of `data`, lowest first (two digits a step: ids are made
+    on every create)."""
+    number = int.from_bytes(data, "big") % 62 ** length
+    pairs = []
+    while number:
+        number, rem = divmod(number, 62 * 62)
+        pairs.append(_BASE62_PAIRS[rem])
+    return "".join(pairs)[:length].ljust(length, "0")
 
 
 def _crockford(number: int, length: int) -> str:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 OMNISEND_KEY = re.compile(r"^([0-9a-f]{24})-([A-Za-z0-9_.]+)$")
 KLAVIYO_KEY = re.compile(r"^pk_[A-Za-z0-9]{34}$")
@@ -46,8 +46,10 @@ def omnisend_brand_of(key: str) -> str | None:
     return match.group(1) if match else None
 
 
+@lru_cache(maxsize=256)
 def klaviyo_company_of(key: str) -> str | None:
-    """The company id (6-character public key) a well-formed private key stands for in open mode.
+    """The company id (6-character public key) a well-formed private key stands for in open mode
+    (remembered for the last few keys: every request of a key asks).
 
     A real account can have many private keys; here each key names its own account, derived from
     the key so it is the same on every run."""
@@ -68,6 +70,7 @@ class Keyring:
 
     @classmethod
     def from_file(cls, path: str | Path) -> "Keyring":
+        import yaml  # only a keys file needs it; a server start without one should not pay for it
         try:
             data = yaml.safe_load(Path(path).read_text())
         except (OSError, yaml.YAMLError) as exc:

@@ -77,23 +77,30 @@ class RateLimiter:
 
         The returned decision describes the tightest window (fewest remaining)."""
         t = _seconds(now)
-        moment = self._wall() if self._wall is not None else None  # None: promises are off just now
-        wall = _seconds(moment) if moment is not None else None
-        if wall is not None and self._promised:
-            self._keep_promises(key, windows, wall)
+        if self._promised:
+            wall = self._wall_seconds()
+            if wall is not None:
+                self._keep_promises(key, windows, wall)
         looks = [self._look(key, w, t) for w in windows]
         allowed = all(remaining > 0 for remaining, _ in looks)
         if allowed:
             for w in windows:
                 self._spend(key, w, t)
             looks = [(remaining - 1, reset) for remaining, reset in looks]
-        elif wall is not None:
+        else:
+            wall = self._wall_seconds()
             for w, (remaining, reset) in zip(windows, looks):
-                if remaining <= 0:
+                if wall is not None and remaining <= 0:
                     self._promised.setdefault((key, w), wall + max(1, reset))
         index = min(range(len(windows)), key=lambda i: (looks[i][0], -looks[i][1]))
         remaining, reset = looks[index]
         return Decision(allowed, windows[index].limit, max(0, remaining), reset)
+
+    def _wall_seconds(self) -> float | None:
+        """Wall seconds now, or None when promises are off just now (read only when a promise is
+        made or pending: most requests need neither)."""
+        moment = self._wall() if self._wall is not None else None
+        return _seconds(moment) if moment is not None else None
 
     def budgets(self, now: _dt.datetime) -> list[dict]:
         """Every (key, window) spent from so far, with what is left of it now: for the console."""

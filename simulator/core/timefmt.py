@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import datetime as _dt
+import math
+from email.utils import format_datetime
 
 UTC = _dt.timezone.utc
 
@@ -27,4 +29,24 @@ def parse_instant(value: str | _dt.datetime) -> _dt.datetime:
 
 def iso(moment: _dt.datetime) -> str:
     """`2026-11-01T10:00:00Z`: the shape both vendors print."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _texts(moment)[1]
+
+
+def http_date(moment: _dt.datetime) -> str:
+    """`Sun, 01 Nov 2026 10:00:00 GMT`: an HTTP `Date` (RFC 9110) of an aware instant."""
+    return _texts(moment)[2]
+
+
+_last: tuple[int | None, str, str] = (None, "", "")  # the last second formatted, as iso and HTTP date
+
+
+def _texts(moment: _dt.datetime) -> tuple[int | None, str, str]:
+    """Both whole-second texts of `moment`, formatted once per second: every request prints the
+    time (its `Date`, its journal entry) and most requests of a busy second share it."""
+    global _last
+    second = math.floor(moment.timestamp())
+    last = _last
+    if last[0] != second:
+        utc = moment.astimezone(UTC)
+        last = _last = (second, utc.strftime("%Y-%m-%dT%H:%M:%SZ"), format_datetime(utc, usegmt=True))
+    return last

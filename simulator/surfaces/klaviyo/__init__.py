@@ -38,16 +38,17 @@ class _KlaviyoSurface:
     blueprint: Blueprint
 
     def admit(self, sandbox, request: Request) -> str | None:
-        g.rate = None
-        g.account_id, scopes, quota = self.credentials(sandbox, request)
+        ctx = g._get_current_object()  # read and written a dozen times a request: not through its proxy
+        ctx.rate = None
+        ctx.account_id, scopes, quota = self.credentials(sandbox, request)
         today = sandbox.clock.now().date()
         revision = revisions.resolve(request.headers.get("revision"), today,
                                      sandbox.settings.klaviyo_reject_future_revision)
-        g.revision, g.vendored = revision, vendored_for(revision)
+        ctx.revision, ctx.vendored = revision, vendored_for(revision)
         if request.url_rule is None:
-            return g.account_id  # an unknown path: routing answers 404 next
+            return ctx.account_id  # an unknown path: routing answers 404 next
         op = self._operation(request)
-        g.operation = op
+        ctx.operation = op
         if scopes is not None and not set(op.scopes) <= scopes:
             missing = ", ".join(sorted(set(op.scopes) - scopes))
             raise Forbidden(f"You do not have permission to perform this action. Missing scopes: {missing}.")
@@ -56,15 +57,16 @@ class _KlaviyoSurface:
                 and not (op.id in FORM_OPERATIONS and request.mimetype == "multipart/form-data")):
             raise MalformedBody(f"Unsupported media type \"{request.mimetype}\" in request.", 415)
         if not is_internal(request) and sandbox.settings.klaviyo_rate_limits:
-            windows = op.windows(g.vendored, sandbox.settings.klaviyo_rate_limit_scale)
-            key = ("klaviyo", g.account_id, quota, op.id)
-            decision = sandbox.limiter.hit(key, windows, sandbox.clock.now())
+            windows = op.windows(ctx.vendored, sandbox.settings.klaviyo_rate_limit_scale)
+            key = ("klaviyo", ctx.account_id, quota, op.id)
+            now = sandbox.clock.now()
+            decision = sandbox.limiter.hit(key, windows, now)
             steady = next((w for w in windows if w.period_seconds == 60), windows[0])
-            remaining, reset = sandbox.limiter.peek(key, steady, sandbox.clock.now())
-            g.rate = (decision, steady.limit, remaining, reset)
+            remaining, reset = sandbox.limiter.peek(key, steady, now)
+            ctx.rate = (decision, steady.limit, remaining, reset)
             if not decision.allowed:
                 raise RateLimited(decision)
-        return g.account_id
+        return ctx.account_id
 
     @staticmethod
     def _operation(request: Request):

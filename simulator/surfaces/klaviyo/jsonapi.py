@@ -15,8 +15,13 @@ from simulator.errors import Invalid, Problem
 
 
 def base_url() -> str:
-    """`http://host:port/klaviyo/api` or `/klaviyo/client`, as the request came in."""
-    return request.url_root.rstrip("/") + g.surface.prefix
+    """`http://host:port/klaviyo/api` or `/klaviyo/client`, as the request came in: made once a
+    request, as every resource of a page has links on it."""
+    ctx = g._get_current_object()
+    found = ctx.get("base_url")
+    if found is None:
+        found = ctx.base_url = request.url_root.rstrip("/") + ctx.surface.prefix
+    return found
 
 
 def resource(type_: str, id_: str, attributes: dict, relationships: dict | None = None,
@@ -45,13 +50,19 @@ def relationship(owner: dict, name: str, data=None) -> dict:
 
 
 def sparse_fields(type_: str) -> set[str] | None:
-    raw = request.args.get(f"fields[{type_}]")
-    return None if raw is None else {f.strip() for f in raw.split(",") if f.strip()}
+    """The fields `fields[type_]` asks for, or None; read once a request and type (a page asks per resource)."""
+    asked = g.setdefault("sparse_fields", {})
+    if type_ not in asked:
+        raw = request.args.get(f"fields[{type_}]")
+        asked[type_] = None if raw is None else {f.strip() for f in raw.split(",") if f.strip()}
+    return asked[type_]
 
 
 def check_sparse_fields(allowed: dict[str, list[str]]) -> None:
     """Refuse `fields[type]` for a type the operation does not serve, or naming a field that type
     lacks (`allowed`: the operation's table entry, type -> field names), as Klaviyo does: a 400."""
+    if not request.query_string:  # most requests have no query: nothing to parse
+        return
     problems = []
     for name in request.args:
         if not name.startswith("fields["):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from functools import lru_cache
 
 from simulator.errors import DomainError, Invalid, NotFound, Problem
 from simulator.surfaces.klaviyo.operations import table
@@ -23,8 +24,10 @@ class RetiredRevision(DomainError):
         self.detail = f"Revision {revision} is no longer supported; use {table()['published'][0]} or later."
 
 
+@lru_cache(maxsize=64)
 def resolve(value: str | None, today: _dt.date, reject_future: bool = True) -> str:
-    """The published revision a header names; raises the vendor's error for anything else."""
+    """The published revision a header names; raises the vendor's error for anything else.
+    Remembered (the answer depends on its arguments only), as every request asks."""
     if value is None or not value.strip():
         raise Invalid([Problem("revision", "required", detail="The revision header is required.")])
     match = _REVISION.match(value.strip())
