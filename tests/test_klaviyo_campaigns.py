@@ -105,6 +105,21 @@ def test_an_immediate_send_goes_to_the_list_less_the_excluded_list_and_the_unsub
     assert pointers(again) == ["/data/id"]  # only a draft sends
 
 
+def test_a_suppressed_profile_gets_no_campaign_email(sb, kl, audience):
+    """One email rule for flows and campaigns (`Profile.email_refusal`): suppression keeps a
+    subscribed profile out of the audience as it keeps it out of flows."""
+    news, _, _ = audience
+    job = kl.post("/profile-suppression-bulk-create-jobs", json={"data": {
+        "type": "profile-suppression-bulk-create-job",
+        "attributes": {"profiles": {"data": [{"type": "profile", "attributes": {"email": "dee@example.com"}}]}}}})
+    assert job.status_code == 202, job.text
+    sb.clock.advance(seconds=1)
+    campaign_id, _ = campaign(kl, [news])
+    send(kl, campaign_id)
+    sb.clock.advance(seconds=1)
+    assert sent_to(sb, campaign_id) == ["ann@example.com", "bob@example.com"]
+
+
 def test_recipients_are_counted_when_the_send_starts_not_at_creation(sb, kl, audience):
     news, vip, ids = audience
     later = {"method": "static", "datetime": "2026-11-02T12:00:00Z"}

@@ -158,6 +158,19 @@ def test_series_group_by_filter_and_the_send_date(server, mailed):
     assert k.Reporting.query_flow_values(later).data.attributes.results == []  # sent before the timeframe
 
 
+def test_series_days_are_the_accounts_days(server, mailed):
+    """The account's timezone (`GET /api/accounts`) is the reports' calendar: at UTC+14 the sends of
+    11:00 UTC fall on the next local day, and a custom range's wall times are read there too."""
+    k, sandbox = mailed["k"], server.sandbox
+    assert sandbox.client("sim").post("/klaviyo/account", json={"timezone": "Pacific/Kiritimati"}).status_code == 200
+    body = values_body(mailed["metric"], mailed["start"], mailed["end"], ["recipients"], interval="daily")
+    body["data"]["type"] = "flow-series-report"
+    series = k.Reporting.query_flow_series(body).data.attributes
+    assert [d.isoformat() for d in series.date_times] == ["2026-11-02T00:00:00+14:00", "2026-11-03T00:00:00+14:00",
+                                                          "2026-11-04T00:00:00+14:00"]
+    assert series.results[0].statistics == {"recipients": [0, 4, 0]}
+
+
 def test_metric_aggregates_count_sum_and_unique_by_day_and_attribution(server, mailed):
     k = mailed["k"]
     body = {"data": {"type": "metric-aggregate", "attributes": {

@@ -132,15 +132,15 @@ def check_audiences(account: Account, audiences) -> None:
 
 
 def can_receive(account: Account, profile: Profile, channel: str) -> bool:
-    """Email goes to profiles that have not unsubscribed (never-subscribed ones too: help article
-    360037101072), or only to explicit subscribers under the `klaviyo_campaign_email_consent`
-    setting; SMS and push need consent on their channel (help article 19514751281307)."""
+    """Email goes to profiles the flows could email too (not unsubscribed, not suppressed; never-subscribed
+    ones too: help article 360037101072), or only to explicit subscribers under the
+    `klaviyo_campaign_email_consent` setting; SMS and push need consent on their channel (help article
+    19514751281307)."""
     if channel == "email":
-        if not profile.get("email"):
+        if profile.email_refusal() is not None:
             return False
-        consent = profile.consent_of("email.marketing").consent
         wanted = getattr(account.settings, "klaviyo_campaign_email_consent", "receivable")
-        return consent == "SUBSCRIBED" if wanted == "subscribed" else consent != "UNSUBSCRIBED"
+        return wanted != "subscribed" or profile.consent_of("email.marketing").consent == "SUBSCRIBED"
     if channel == "sms" and not profile.get("phone_number"):
         return False
     return profile.consent_of(CHANNELS.get(channel, f"{channel}.marketing")).subscribed
