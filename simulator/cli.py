@@ -9,7 +9,8 @@ import sys
 from simulator.core.clock import HORIZON
 from simulator.core.keys import KeysFileError
 from simulator.core.timefmt import iso, parse_instant
-from simulator.server import CONNECTION_LIMIT, is_loopback_host
+from simulator.core.net import is_loopback
+from simulator.server import CONNECTION_LIMIT
 
 
 def _instant(value: str) -> str:
@@ -67,7 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 def serve(args) -> int:
     from simulator.sandbox import Sandbox
     from simulator.server import LiveServer
-    if not is_loopback_host(args.host) and not args.admin_token and not args.unsafe_open_to_network:
+    if not is_loopback(args.host) and not args.admin_token and not args.unsafe_open_to_network:
         print(f"simulator: refusing to bind {args.host} without --admin-token: every key is valid in open mode, "
               "so anyone who reaches the port could read and write every account. Give --admin-token (and "
               "--keys), or pass --unsafe-open-to-network to accept that risk.", file=sys.stderr)
@@ -95,7 +96,7 @@ def serve(args) -> int:
         print(f"  {vendor} test key: {key}")
     if "klaviyo" in sandbox.test_keys():
         print(f"  klaviyo company id (public key): {sandbox.company_id()}")
-    if not is_loopback_host(args.host):
+    if not is_loopback(args.host):
         print(f"  warning: bound to {args.host}; the control API answers loopback only"
               + (" or the admin token" if args.admin_token else ", and the vendor APIs answer anyone"))
     sys.stdout.flush()

@@ -5,7 +5,6 @@ threads: exactly the shape an in-memory sandbox needs (a pre-forking server such
 split the state across processes). It starts in milliseconds and runs the same on every OS."""
 from __future__ import annotations
 
-import ipaddress
 import threading
 from typing import TYPE_CHECKING
 
@@ -22,16 +21,6 @@ if TYPE_CHECKING:
 # waitress's own default is 100: a hundred idle keep-alive connections (a pool per test worker adds up)
 # and the next client hangs. 1,000 stays well under the usual 1,024 open-file limit.
 CONNECTION_LIMIT = 1000
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether a bind address serves this machine only."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class _Task(WSGITask):

@@ -6,11 +6,11 @@ to all, for readiness probes."""
 from __future__ import annotations
 
 import hmac
-import ipaddress
 
 from flask import Blueprint, Request, Response, g, jsonify, request
 
 from simulator.core.clock import HORIZON, MODES
+from simulator.core.net import is_loopback
 from simulator.core.timefmt import iso, parse_instant
 from simulator.errors import DomainError, Forbidden, Invalid, MalformedBody, NotFound, Problem
 from simulator.app import IN_PROCESS
@@ -36,7 +36,7 @@ class ControlSurface:
         token = sandbox.admin_token
         if token and scheme == "Bearer" and hmac.compare_digest(offered.strip().encode(), token.encode()):
             return None
-        if not _is_loopback(request.remote_addr):
+        if not is_loopback(request.remote_addr):
             raise Forbidden("the control API answers loopback only (start the server with --admin-token)")
         if request.environ.get(IN_PROCESS):
             return None  # the caller holds the Sandbox object: no browser in between
@@ -78,13 +78,6 @@ def check(schema: dict, data) -> dict:
 
 def checked_body(schema: dict) -> dict:
     return check(schema, read_json(request, g.sandbox.settings.max_body_bytes))
-
-
-def _is_loopback(address: str | None) -> bool:
-    try:
-        return ipaddress.ip_address(address or "").is_loopback
-    except ValueError:
-        return False
 
 
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})

@@ -31,7 +31,7 @@ from simulator.klaviyo.account import Account
 from simulator.klaviyo.events import events_of
 from simulator.klaviyo.lists import MembershipChange, lists_of
 from simulator.klaviyo.profiles import ProfileChanged, profiles_of
-from simulator.klaviyo.resources import Resource, resources_of
+from simulator.klaviyo.resources import resources_of
 
 SEGMENT = "segment"
 DEFINITION = "data.attributes.definition"

@@ -18,11 +18,11 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import hmac
-import ipaddress
 import json
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from simulator.core.net import is_loopback
 from simulator.core.records import trim_oldest
 from simulator.core.timefmt import iso
 from simulator.errors import Invalid, Problem
@@ -45,20 +45,6 @@ def topic_named(metric_name: str) -> str:
 
 
 TOPICS = tuple(topic_named(name) for name in TOPIC_METRICS)
-LOOPBACK_NAMES = ("localhost",)
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _split(url):
     try:
         return urlsplit(url) if isinstance(url, str) else None

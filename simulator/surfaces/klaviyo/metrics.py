@@ -1,7 +1,7 @@
 """Metrics: list (200 a page, filter on integration name or category) and get."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import jsonify
 
 from simulator.core.timefmt import iso
 from simulator.klaviyo.metrics import Metric, metrics_of
