@@ -17,7 +17,7 @@ fails, the script says so and exits 0.
 
 Usage: python bench/prism.py [SPECS_DIR] [--seconds 3] [--rounds 3] [--concurrency 4] [--cache DIR]
 SPECS_DIR holds `klaviyo/klaviyo-openapi-stable-2026-07-15.json` and `omnisend/v3/contacts.json`
-(default: ../shared/specs from the repository root)."""
+(default: the folder `FLOW_SANDBOX_SPECS` names, as for the suite: README, "Spec-driven tests")."""
 from __future__ import annotations
 
 import argparse
@@ -260,7 +260,7 @@ def compare(args, prism: dict, sandbox: str, keys: dict) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("specs", nargs="?", type=Path, default=ROOT.parent / "shared" / "specs")
+    parser.add_argument("specs", nargs="?", type=Path, default=Path(os.environ.get("FLOW_SANDBOX_SPECS") or ROOT.parent / "shared" / "specs"))
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one measurement")
     parser.add_argument("--rounds", type=int, default=3, help="measurements of each server, alternating")
     parser.add_argument("--concurrency", type=int, default=4)

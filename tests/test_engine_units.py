@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from simulator.core.outbox import Message, Outbox
+from simulator.core.timefmt import zone
 from simulator.engine import choice, durations, filters, messages
 from simulator.engine.runs import Run, RunLog
 from simulator.engine.templating import render
@@ -16,7 +17,7 @@ from simulator.engine.webhooks import WebhookCall, WebhookPoster
 from simulator.errors import Invalid, NotFound
 
 UTC = _dt.timezone.utc
-NY = durations.zone("America/New_York")
+NY = zone("America/New_York")
 ORDER = {"totalPrice": 120.5, "currency": "USD", "tags": ["vip", "gift"], "note": None,
          "cart": {"items": [{"price": 10, "title": "Red Shirt"}, {"price": 55.5, "title": "Blue Jeans"}]},
          "a.b": "dotted key"}
@@ -113,7 +114,7 @@ def test_resolve_delay(delay, expected):
 
 
 def test_unknown_zone_falls_back_to_utc():
-    assert durations.zone("Not/AZone") is UTC and durations.zone(None) is UTC
+    assert zone("Not/AZone") is UTC and zone(None) is UTC
 
 
 # -- choice, personalization --------------------------------------------------------------------

@@ -1,11 +1,28 @@
-"""ISO-8601 parsing and the one output format (UTC, whole seconds, trailing Z) both vendors use."""
+"""ISO-8601 parsing, the one output format (UTC, whole seconds, trailing Z) both vendors use, and
+IANA zones by name."""
 from __future__ import annotations
 
 import datetime as _dt
 import math
 from email.utils import format_datetime
+from zoneinfo import ZoneInfo
 
 UTC = _dt.timezone.utc
+
+
+def known_zone(name) -> _dt.tzinfo | None:
+    """The IANA zone `name` names, or None when it names none (the one check of a zone a client sends)."""
+    if not isinstance(name, str) or not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
+        return None
+
+
+def zone(name: str | None) -> _dt.tzinfo:
+    """The named IANA zone; UTC when unnamed or unknown (an account's setting must not stop a run)."""
+    return (known_zone(name) if name != "UTC" else None) or UTC
 
 
 def parse_instant(value: str | _dt.datetime) -> _dt.datetime:

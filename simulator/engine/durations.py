@@ -8,19 +8,11 @@ from __future__ import annotations
 
 import calendar
 import datetime as _dt
-from zoneinfo import ZoneInfo
 
-UTC = _dt.timezone.utc
+from simulator.core.timefmt import UTC
+
 UNITS = ("m", "h", "d", "w", "M")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")  # date.weekday()
-
-
-def zone(name: str | None) -> _dt.tzinfo:
-    """The named IANA zone; UTC when unnamed or unknown (an account's setting must not stop a run)."""
-    try:
-        return ZoneInfo(name) if name and name != "UTC" else UTC
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        return UTC
 
 
 def _utc(local_naive: _dt.datetime, tz: _dt.tzinfo) -> _dt.datetime:

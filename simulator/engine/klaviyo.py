@@ -21,10 +21,10 @@ import datetime as _dt
 from collections import defaultdict
 from functools import partial
 
-from simulator.core.timefmt import iso
+from simulator.core.timefmt import UTC, iso, zone
 from simulator.engine import Engine
 from simulator.engine import klaviyo_conditions as conditions
-from simulator.engine.durations import UTC, on_allowed_weekday, on_local_day_at, zone
+from simulator.engine.durations import on_allowed_weekday, on_local_day_at
 from simulator.engine.klaviyo_template import ItemUnavailable, TemplateSyntaxError, context_of, render
 from simulator.engine.klaviyo_webhooks import KlaviyoWebhooks
 from simulator.engine.messages import send

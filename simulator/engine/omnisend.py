@@ -16,9 +16,9 @@ from __future__ import annotations
 import datetime as _dt
 from functools import partial
 
-from simulator.core.timefmt import iso
+from simulator.core.timefmt import iso, zone
 from simulator.engine import Engine
-from simulator.engine.durations import add, resolve_delay, zone
+from simulator.engine.durations import add, resolve_delay
 from simulator.engine.omnisend_blocks import BlockWalker
 from simulator.engine.omnisend_contacts import audience_holds, recipient_of
 from simulator.engine.omnisend_triggers import Triggers, segment_ids

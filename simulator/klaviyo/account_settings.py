@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass, field
 
-from zoneinfo import ZoneInfo
 
+from simulator.core.timefmt import known_zone
 from simulator.errors import Invalid, Problem
 from simulator.klaviyo.account import Account
 
@@ -46,7 +46,7 @@ class AccountSettings:
         """Apply `changes` (already of the right JSON types); `contact_information` is merged, one
         level deep. An unknown timezone or a currency that is not three capitals is refused."""
         problems = []
-        if "timezone" in changes and not _is_zone(changes["timezone"]):
+        if "timezone" in changes and known_zone(changes["timezone"]) is None:
             problems.append(Problem("timezone", "invalid", detail="an IANA timezone name"))
         currency = changes.get("preferred_currency", "USD")
         if not (len(currency) == 3 and currency.isascii() and currency.isalpha() and currency.isupper()):
@@ -63,14 +63,6 @@ class AccountSettings:
                         self.contact_information[key] = copy.deepcopy(part)
             else:
                 setattr(self, name, value)
-
-
-def _is_zone(name: str) -> bool:
-    try:
-        ZoneInfo(name)
-        return True
-    except (ValueError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        return False
 
 
 def account_settings_of(account: Account) -> AccountSettings:

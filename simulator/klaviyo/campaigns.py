@@ -24,8 +24,7 @@ from copy import deepcopy
 from dataclasses import dataclass
 from functools import partial
 
-from simulator.core.timefmt import iso, parse_instant
-from simulator.engine.durations import UTC, zone
+from simulator.core.timefmt import UTC, iso, parse_instant, zone
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.lists import lists_of

@@ -25,8 +25,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from simulator.core.outbox import Message
-from simulator.core.timefmt import parse_instant
-from simulator.engine.durations import zone
+from simulator.core.timefmt import parse_instant, zone
 from simulator.errors import Invalid, NotFound, Problem
 from simulator.klaviyo.account import Account
 from simulator.klaviyo.account_settings import account_settings_of

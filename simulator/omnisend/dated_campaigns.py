@@ -24,8 +24,7 @@ import copy
 import datetime as _dt
 
 from simulator.core.outbox import Message, Outbox
-from simulator.core.timefmt import iso, parse_instant
-from simulator.engine.durations import zone
+from simulator.core.timefmt import iso, parse_instant, zone
 from simulator.errors import Conflict, Invalid, Problem
 from simulator.omnisend.automations import Unprocessable
 from simulator.omnisend.campaigns import Campaign, CampaignBook, CampaignSearch, dated_status, parent_of

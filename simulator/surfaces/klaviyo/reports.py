@@ -7,10 +7,11 @@ Their rate limits (values and series reports 1/s, 2/m, 225/d; metric aggregates 
 operation table's, spent on admission like every other operation's."""
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
+import datetime as _dt
 
 from flask import g, jsonify, request
 
+from simulator.core.timefmt import known_zone
 from simulator.errors import Invalid, MissingReferences, Problem
 from simulator.klaviyo import reporting
 from simulator.klaviyo.metrics import metrics_of
@@ -178,11 +179,11 @@ def _aggregate_window(filters, tz) -> tuple:
     return start, end, conditions
 
 
-def _zone(name) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ValueError, KeyError, TypeError):  # ZoneInfoNotFoundError is a KeyError
-        raise _problem("timezone", detail=f"'{name}' is not a known IANA timezone.") from None
+def _zone(name) -> _dt.tzinfo:
+    found = known_zone(name)
+    if found is None:
+        raise _problem("timezone", detail=f"'{name}' is not a known IANA timezone.")
+    return found
 
 
 def _sorted(rows: list[dict], key: str | None, by: list[str]) -> list[dict]:
